@@ -1,0 +1,40 @@
+# EcoLife: `make run` for a demo server, `make test` for the whole suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install system-deps translations lint clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: system-deps $(STAMP) translations
+
+# Debian packages the project needs: FriBiDi for Thai shaping in Pillow (Raqm).
+system-deps:
+	@bash scripts/system-deps.sh
+
+translations: $(STAMP)
+	@$(VENV)/bin/pybabel compile -d ecolife/translations >/dev/null
+
+run: install
+	$(VENV)/bin/ecolife db upgrade
+	$(VENV)/bin/ecolife seed-demo
+	@echo "EcoLife on http://127.0.0.1:$(PORT)  (API docs: /api/docs)"
+	$(VENV)/bin/ecolife run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

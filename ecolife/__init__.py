@@ -1,0 +1,79 @@
+"""EcoLife: points for refusing single-use plastic at partner shops."""
+
+from pathlib import Path
+
+from flask import Flask, request
+from flask_babel import get_locale
+
+from config import Config
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def create_app(config_class: type[Config] = Config) -> Flask:
+    """Build the application: config, database, extensions, routes, errors, commands."""
+    app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
+    app.config.from_object(config_class)
+    if hasattr(config_class, "validate"):
+        config_class.validate()
+    register_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_security_headers(app)
+    register_cli(app)
+    return app
+
+
+def register_database(app: Flask) -> None:
+    from ecolife.database import init_database
+
+    init_database(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from ecolife.extensions import babel, csrf, limiter
+
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    limiter.init_app(app)
+    csrf.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from ecolife.api import register_api
+    from ecolife.extensions import csrf
+    from ecolife.web import register_web
+
+    register_api(app)
+    register_web(app)
+    # The API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
+    for blueprint in app.blueprints.values():
+        if (blueprint.url_prefix or "").startswith("/api/"):
+            csrf.exempt(blueprint)
+
+
+def register_errors(app: Flask) -> None:
+    from ecolife.api.problems import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from ecolife.web.headers import set_security_headers
+
+    app.after_request(set_security_headers)
+
+
+def register_cli(app: Flask) -> None:
+    from ecolife.cli import register_commands
+
+    register_commands(app)
+
+
+def select_locale() -> str:
+    """Pick Thai or English: explicit choice, then the browser's wish, Thai by default."""
+    chosen = request.cookies.get("lang")
+    if chosen in ("th", "en"):
+        return chosen
+    return request.accept_languages.best_match(("th", "en")) or "th"

@@ -1,0 +1,15 @@
+"""The JSON API for the phone app, /api/v1, documented as OpenAPI."""
+
+from flask import Flask
+
+from ecolife.extensions import api
+
+
+def register_api(app: Flask) -> None:
+    """Attach the /api/v1 blueprints and their OpenAPI document."""
+    from ecolife.api import admin, auth, shops
+
+    api.init_app(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for module in (auth, shops, admin):
+        api.register_blueprint(module.bp)

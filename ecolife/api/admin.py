@@ -1,0 +1,54 @@
+"""/api/v1/admin: what province and municipality admins do."""
+
+from flask_smorest import Blueprint
+
+from ecolife.api.fields import PageArgs
+from ecolife.api.schemas import (
+    AdminShopSchema,
+    NewShopSchema,
+    ShopCreateSchema,
+    ShopUpdateSchema,
+    page_schema,
+)
+from ecolife.api.security import auth_required
+from ecolife.models import Role
+from ecolife.services import shops
+
+bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
+admin_only = auth_required(Role.ADMIN)
+
+
+@bp.route("/shops", methods=["GET"])
+@admin_only
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, page_schema(AdminShopSchema, "AdminShopPage"))
+def list_shops(args):
+    """List all shops, suspended ones included."""
+    return shops.list_shops(limit=args["limit"], cursor=args["cursor"], include_inactive=True)
+
+
+@bp.route("/shops", methods=["POST"])
+@admin_only
+@bp.arguments(ShopCreateSchema)
+@bp.response(201, NewShopSchema)
+def create_shop(data):
+    """Add a partner shop and its owner account; returns the owner's invite link."""
+    owner = data.pop("owner")
+    return shops.create_shop(data, owner)
+
+
+@bp.route("/shops/<int:shop_id>", methods=["GET"])
+@admin_only
+@bp.response(200, AdminShopSchema)
+def get_shop(shop_id: int):
+    """Show one shop, suspended or not."""
+    return shops.get_shop(shop_id, include_inactive=True)
+
+
+@bp.route("/shops/<int:shop_id>", methods=["PATCH"])
+@admin_only
+@bp.arguments(ShopUpdateSchema)
+@bp.response(200, AdminShopSchema)
+def update_shop(data, shop_id: int):
+    """Edit a shop; `active: false` suspends it."""
+    return shops.update_shop(shop_id, data)

@@ -1,0 +1,71 @@
+"""Marshmallow fields and base schemas shared by the API."""
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
+
+from ecolife.identity import normalize_email, normalize_thai_mobile, normalize_thai_phone
+
+
+class _Normalised(fields.String):
+    normalise = staticmethod(lambda value: value)
+    message = "Invalid value."
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        normalised = self.normalise(text)
+        if normalised is None:
+            raise ValidationError(self.message)
+        return normalised
+
+
+class ThaiMobile(_Normalised):
+    """A Thai mobile number, normalised to +66."""
+
+    normalise = staticmethod(normalize_thai_mobile)
+    message = "Not a Thai mobile number (e.g. 081 234 5678)."
+
+
+class ThaiPhone(_Normalised):
+    """A Thai landline or mobile number, normalised to +66."""
+
+    normalise = staticmethod(normalize_thai_phone)
+    message = "Not a Thai phone number (e.g. 053 511 111)."
+
+
+class Email(_Normalised):
+    """An email address, lower-cased."""
+
+    normalise = staticmethod(normalize_email)
+    message = "Not a valid email address."
+
+
+def text(max_length: int, *, required: bool = False, allow_none: bool = False) -> fields.String:
+    """A trimmed, non-empty string of bounded length."""
+    return fields.String(
+        required=required, allow_none=allow_none, validate=validate.Length(min=1, max=max_length)
+    )
+
+
+class StrictSchema(Schema):
+    """Refuse unknown fields and trim surrounding white space from strings."""
+
+    @pre_load
+    def strip_strings(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+
+
+class PageArgs(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """Make the `{"items": [...], "next_cursor": ...}` schema for a list endpoint."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "next_cursor": fields.String(allow_none=True),
+        },
+        name=name,
+    )

@@ -1,0 +1,161 @@
+"""The one place that maps errors to HTTP: RFC 9457 problem details for /api/ responses."""
+
+import logging
+import time
+
+from flask import Flask, Response, json, render_template, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import HTTPException
+
+from ecolife import errors
+from ecolife.extensions import db, limiter
+
+log = logging.getLogger(__name__)
+
+# code -> (status, title, localised detail)
+PROBLEMS: dict[str, tuple[int, str, object]] = {
+    "validation_error": (422, "Invalid input", _l("Some fields are missing or invalid.")),
+    "invalid_json": (400, "Invalid JSON", _l("The request body is not valid JSON.")),
+    "bad_request": (400, "Bad request", _l("The request could not be understood.")),
+    "not_found": (404, "Not found", _l("Nothing was found here.")),
+    "method_not_allowed": (405, "Method not allowed", _l("This method is not allowed here.")),
+    "payload_too_large": (413, "Payload too large", _l("The request is too large.")),
+    "unsupported_media_type": (415, "Unsupported media type", _l("Send the body as JSON.")),
+    "authentication_required": (401, "Authentication required", _l("Please sign in.")),
+    "invalid_credentials": (
+        401,
+        "Invalid credentials",
+        _l("Wrong phone number, email or password."),
+    ),
+    "invalid_token": (401, "Invalid token", _l("Your sign-in has expired. Please sign in again.")),
+    "forbidden": (403, "Forbidden", _l("You are not allowed to do this.")),
+    "account_exists": (
+        409,
+        "Account exists",
+        _l("An account with this phone number or email already exists."),
+    ),
+    "account_suspended": (403, "Account suspended", _l("This account is suspended.")),
+    "invite_invalid": (
+        410,
+        "Invite invalid",
+        _l("This invite link is invalid, already used or expired."),
+    ),
+    "rate_limited": (
+        429,
+        "Too many requests",
+        _l("Too many attempts. Try again in %(minutes)s minutes."),
+    ),
+    "internal_error": (
+        500,
+        "Internal server error",
+        _l("Something went wrong on our side. Please try again."),
+    ),
+}
+
+HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def problem(
+    code: str, *, errors_: dict | None = None, retry_after: int | None = None, **params
+) -> Response:
+    """Build a problem+json response for a stable error code."""
+    status, title, detail = PROBLEMS[code]
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": gettext(str(detail), **params) if params else str(detail),
+        "errors": errors_ or {},
+    }
+    if retry_after is not None:
+        body["retry_after"] = retry_after
+    response = Response(json.dumps(body), status, mimetype="application/problem+json")
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def wants_problem_json() -> bool:
+    """Tell whether this request gets JSON errors (the API and health checks) or HTML pages."""
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def handle_domain_error(exc: errors.DomainError) -> Response:
+    """Map a domain error to its problem response."""
+    db.session.rollback()
+    params = dict(exc.params)
+    retry_after = params.pop("retry_after", None)
+    errors_ = getattr(exc, "errors", None)
+    if wants_problem_json():
+        return problem(exc.code, errors_=errors_, retry_after=retry_after, **params)
+    status = PROBLEMS[exc.code][0]
+    return _html_error(status, PROBLEMS[exc.code][2], **params)
+
+
+def handle_http_exception(exc: HTTPException):
+    """Answer werkzeug's HTTP errors (404, 405, webargs' 422 …) in the right format."""
+    db.session.rollback()
+    code = HTTP_CODES.get(exc.code or 500, "internal_error")
+    if not wants_problem_json():
+        return _html_error(exc.code or 500, PROBLEMS[code][2])
+    messages = (getattr(exc, "data", None) or {}).get("messages")
+    if exc.code == 422 and messages is not None:
+        return problem("validation_error", errors_=_flatten_locations(messages))
+    if exc.code == 400 and messages is not None:
+        return problem("invalid_json")
+    return problem(code)
+
+
+def handle_rate_limited(exc: RateLimitExceeded) -> Response:
+    """Tell the client how long to wait."""
+    reset_at = limiter.current_limit.reset_at
+    retry_after = max(1, int(reset_at - time.time()))
+    minutes = max(1, -(-retry_after // 60))
+    if wants_problem_json():
+        return problem("rate_limited", retry_after=retry_after, minutes=minutes)
+    return _html_error(429, PROBLEMS["rate_limited"][2], minutes=minutes)
+
+
+def handle_unexpected(exc: Exception):
+    """Log an unexpected error and answer without revealing it."""
+    db.session.rollback()
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    if wants_problem_json():
+        return problem("internal_error")
+    return _html_error(500, PROBLEMS["internal_error"][2])
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers; call after extensions so ours win."""
+    app.register_error_handler(errors.DomainError, handle_domain_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def _flatten_locations(messages: dict) -> dict:
+    # webargs nests field errors by location ({"json": {...}}); clients want the fields.
+    flat: dict = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat[location] = fields
+    return flat
+
+
+def _html_error(status: int, message, **params):
+    text = gettext(str(message), **params) if params else str(message)
+    return render_template("error.html", status=status, message=text), status

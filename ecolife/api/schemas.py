@@ -1,0 +1,123 @@
+"""Request and response schemas of accounts and shops."""
+
+from flask_babel import get_locale
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ecolife.api.fields import Email, StrictSchema, ThaiMobile, ThaiPhone, page_schema, text
+from ecolife.links import qr_link
+
+PASSWORD = validate.Length(min=8, max=128)
+
+
+class RegisterSchema(StrictSchema):
+    phone = ThaiMobile()
+    email = Email()
+    password = fields.String(required=True, validate=PASSWORD)
+    display_name = text(80, required=True)
+    locale = fields.String(load_default="th", validate=validate.OneOf(["th", "en"]))
+
+    @validates_schema
+    def phone_or_email(self, data, **kwargs):
+        if not data.get("phone") and not data.get("email"):
+            raise ValidationError("Give a phone number or an email.", "phone")
+
+
+class LoginSchema(StrictSchema):
+    login = text(254, required=True)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class RefreshSchema(StrictSchema):
+    refresh_token = text(200, required=True)
+
+
+class AcceptInviteSchema(StrictSchema):
+    token = text(200, required=True)
+    password = fields.String(required=True, validate=PASSWORD)
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    display_name = fields.String()
+    role = fields.String()
+    locale = fields.String()
+    shop_id = fields.Integer(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class SignedInSchema(Schema):
+    user = fields.Nested(UserSchema)
+    access_token = fields.String()
+    refresh_token = fields.String()
+    expires_in = fields.Integer()
+    token_type = fields.Constant("Bearer")
+
+
+class ShopSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+    district = fields.String(attribute="district_code")
+    district_name = fields.Method("localised_district")
+    subdistrict = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+    def localised_district(self, shop) -> str:
+        district = shop.district
+        return district.name_en if str(get_locale()) == "en" else district.name_th
+
+
+class AdminShopSchema(ShopSchema):
+    active = fields.Boolean()
+    qr_url = fields.Function(lambda shop: qr_link(shop.qr_token))
+
+
+class OwnerSchema(StrictSchema):
+    email = Email()
+    phone = ThaiMobile()
+    display_name = text(80, required=True)
+
+    @validates_schema
+    def phone_or_email(self, data, **kwargs):
+        if not data.get("phone") and not data.get("email"):
+            raise ValidationError("Give the owner's phone number or email.", "email")
+
+
+class ShopFieldsSchema(StrictSchema):
+    name = text(120)
+    name_en = text(120, allow_none=True)
+    district = text(40)
+    subdistrict = text(80, allow_none=True)
+    address = text(255, allow_none=True)
+    lat = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    phone = ThaiPhone(allow_none=True)
+
+
+class ShopCreateSchema(ShopFieldsSchema):
+    name = text(120, required=True)
+    district = text(40, required=True)
+    owner = fields.Nested(OwnerSchema, required=True)
+
+
+class ShopUpdateSchema(ShopFieldsSchema):
+    active = fields.Boolean()
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one field to change.", "_schema")
+
+
+class NewShopSchema(Schema):
+    shop = fields.Nested(AdminShopSchema)
+    owner = fields.Nested(UserSchema)
+    invite_url = fields.String()
+    invite_expires_at = fields.DateTime(attribute="invite.expires_at")
+
+
+ShopPageSchema = page_schema(ShopSchema, "ShopPage")

@@ -1,0 +1,85 @@
+"""The `ecolife` command: a Flask CLI group with the project's own commands."""
+
+import csv
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from ecolife.errors import AccountExists, ValidationFailed
+
+
+def main() -> None:
+    """Run the `ecolife` command line."""
+    from config import config_from_env
+    from ecolife import create_app
+
+    FlaskGroup(
+        create_app=lambda: create_app(config_from_env()), help="EcoLife administration commands."
+    )(prog_name="ecolife")
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the project's commands to `flask`/`ecolife`."""
+    for command in (create_admin, seed_demo, import_shops):
+        app.cli.add_command(command)
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", "display_name", default="Admin", show_default=True)
+def create_admin(email: str, password: str, display_name: str) -> None:
+    """Create an admin (or reset an existing admin's password)."""
+    from ecolife.identity import normalize_email
+    from ecolife.services import accounts
+
+    normalised = normalize_email(email)
+    if normalised is None:
+        raise click.BadParameter("not a valid email address", param_hint="--email")
+    if not 8 <= len(password) <= 128:
+        raise click.BadParameter("use 8 to 128 characters", param_hint="--password")
+    try:
+        user = accounts.create_admin(email=normalised, password=password, display_name=display_name)
+    except AccountExists as exc:
+        raise click.ClickException(f"{normalised} belongs to a non-admin account") from exc
+    click.echo(f"Admin ready: {user.email} (id {user.id})")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Add 13 sample partner shops in Lamphun, demo accounts and rewards (idempotent)."""
+    from ecolife.services.demo import DEMO_LOGINS, seed_demo_data
+
+    created = seed_demo_data()
+    click.echo(f"Demo data ready ({created} new shops).")
+    for role, login, password in DEMO_LOGINS:
+        click.echo(f"  {role:<10} {login:<28} password: {password}")
+
+
+@click.command("import-shops")
+@with_appcontext
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_shops(csv_file: Path) -> None:
+    """Import shops and their owners from a CSV file, all or nothing."""
+    from ecolife.services import shops
+    from ecolife.shop_csv import parse_shop_csv
+
+    try:
+        rows, errors = parse_shop_csv(csv_file.read_text(encoding="utf-8-sig"))
+        with click.progressbar(length=len(rows), label="Importing shops") as bar:
+            created = shops.import_shops(rows, errors=errors, on_progress=bar.update)
+    except ValidationFailed as exc:
+        click.echo("Nothing was imported. Fix these rows and try again:", err=True)
+        for line, problems in exc.errors.items():
+            click.echo(f"  {line}: {problems}", err=True)
+        sys.exit(1)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise click.ClickException(f"cannot read {csv_file}: {exc}") from exc
+    click.echo(f"Imported {len(created)} shops. Owner invite links:")
+    for new_shop in created:
+        click.echo(f"  {new_shop.shop.name}: {new_shop.invite_url}")

@@ -1,0 +1,53 @@
+"""Domain errors with stable codes; no Flask imports (ecolife.api.problems maps them to HTTP)."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refusal the client can act on; `code` is part of the public contract."""
+
+    code = "domain_error"
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(self.code)
+        self.params = params
+
+
+class ValidationFailed(DomainError):
+    code = "validation_error"
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__()
+        self.errors = errors
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class AuthenticationRequired(DomainError):
+    code = "authentication_required"
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+
+
+class InvalidToken(DomainError):
+    code = "invalid_token"
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+
+
+class AccountExists(DomainError):
+    code = "account_exists"
+
+
+class AccountSuspended(DomainError):
+    code = "account_suspended"
+
+
+class InviteInvalid(DomainError):
+    code = "invite_invalid"

@@ -1,0 +1,45 @@
+"""Accounts: residents, shop staff and admins."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ecolife.extensions import db
+from ecolife.orm import utcnow
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    SHOP_STAFF = "shop_staff"
+    ADMIN = "admin"
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("phone IS NOT NULL OR email IS NOT NULL", name="has_login"),
+        CheckConstraint("role IN ('resident', 'shop_staff', 'admin')", name="role_known"),
+        CheckConstraint("(role = 'shop_staff') = (shop_id IS NOT NULL)", name="staff_has_shop"),
+        CheckConstraint("locale IN ('th', 'en')", name="locale_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # None until an invited shop owner sets a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(16), default=Role.RESIDENT)
+    locale: Mapped[str] = mapped_column(String(2), default="th")
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), index=True)
+    suspended_at: Mapped[datetime | None]
+    suspended_reason: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    shop = relationship("Shop", lazy="raise")
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None

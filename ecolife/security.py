@@ -1,0 +1,70 @@
+"""Password hashing, random tokens and signed access tokens (no I/O)."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from ecolife.errors import InvalidToken
+
+_hasher = PasswordHasher()
+# Verified against when the login is unknown, so both paths cost the same.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+ACCESS_TOKEN_TYPE = "access"
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password in constant-ish time, also when there is no hash."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_needs_rehash(password_hash: str) -> bool:
+    """Tell whether the hash was made with weaker parameters than today's."""
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def random_token(nbytes: int = 32) -> str:
+    """Return an unguessable URL-safe token."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def token_digest(token: str) -> str:
+    """Return the SHA-256 hex digest under which a secret token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def encode_access_token(
+    secret: str, *, user_id: int, session_id: int, role: str, now: datetime, ttl: timedelta
+) -> str:
+    """Sign a short-lived access token for one session."""
+    claims = {
+        "sub": str(user_id),
+        "sid": session_id,
+        "role": role,
+        "typ": ACCESS_TOKEN_TYPE,
+        "iat": now,
+        "exp": now + ttl,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def decode_access_token(secret: str, token: str) -> dict:
+    """Verify an access token's signature, type and expiry, returning its claims."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp"]})
+    except jwt.PyJWTError as exc:
+        raise InvalidToken() from exc
+    if claims.get("typ") != ACCESS_TOKEN_TYPE or not isinstance(claims.get("sid"), int):
+        raise InvalidToken()
+    return claims

@@ -1,0 +1,220 @@
+"""Sign-up, sign-in, token rotation and sign-out."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ecolife import clock
+from ecolife.errors import (
+    AccountExists,
+    InvalidCredentials,
+    InvalidToken,
+    InviteInvalid,
+)
+from ecolife.extensions import db
+from ecolife.identity import normalize_login
+from ecolife.models import AuthSession, Invite, RefreshToken, Role, User
+from ecolife.security import (
+    decode_access_token,
+    encode_access_token,
+    hash_password,
+    password_needs_rehash,
+    random_token,
+    token_digest,
+    verify_password,
+)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def register_resident(
+    *,
+    password: str,
+    display_name: str,
+    phone: str | None = None,
+    email: str | None = None,
+    locale: str = "th",
+) -> SignedIn:
+    """Create a resident account and sign it in."""
+    user = User(
+        phone=phone,
+        email=email,
+        display_name=display_name,
+        locale=locale,
+        role=Role.RESIDENT,
+        password_hash=hash_password(password),
+    )
+    add_account(user)
+    signed_in = _open_session(user)
+    db.session.commit()
+    return signed_in
+
+
+def create_admin(*, email: str, password: str, display_name: str = "Admin") -> User:
+    """Create an admin account, or reset the password of the admin with that email."""
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None and user.role != Role.ADMIN:
+        raise AccountExists()
+    if user is None:
+        user = User(email=email, display_name=display_name, role=Role.ADMIN)
+        add_account(user)
+    user.password_hash = hash_password(password)
+    db.session.commit()
+    return user
+
+
+def log_in(login: str, password: str) -> SignedIn:
+    """Check a phone-or-email and password and open a new session."""
+    user = _find_by_login(login)
+    if user is None or not verify_password(user.password_hash, password):
+        raise InvalidCredentials()
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    signed_in = _open_session(user)
+    db.session.commit()
+    return signed_in
+
+
+def refresh_session(refresh_token: str) -> SignedIn:
+    """Swap a refresh token for a new pair; a reused token revokes its whole session."""
+    now = clock.now()
+    digest = token_digest(refresh_token)
+    # Mark used in one statement so two concurrent refreshes cannot both win.
+    session_id = db.session.scalar(
+        update(RefreshToken)
+        .where(RefreshToken.token_hash == digest, RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+        .returning(RefreshToken.session_id)
+    )
+    if session_id is None:
+        _revoke_if_reused(digest)
+        raise InvalidToken()
+    auth_session = db.session.get(AuthSession, session_id)
+    if auth_session.revoked_at is not None or auth_session.expires_at <= now:
+        db.session.rollback()
+        raise InvalidToken()
+    signed_in = _issue_tokens(auth_session)
+    db.session.commit()
+    return signed_in
+
+
+def log_out(session_id: int) -> None:
+    """Revoke a session: its access and refresh tokens stop working at once."""
+    db.session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+    db.session.commit()
+
+
+def authenticate(access_token: str) -> AuthSession:
+    """Return the live session behind an access token (with its user loaded)."""
+    claims = decode_access_token(current_app.config["SECRET_KEY"], access_token)
+    auth_session = db.session.get(AuthSession, claims["sid"])
+    if (
+        auth_session is None
+        or auth_session.revoked_at is not None
+        or str(auth_session.user_id) != claims.get("sub")
+    ):
+        raise InvalidToken()
+    return auth_session
+
+
+def accept_invite(token: str, password: str) -> SignedIn:
+    """Let an invited shop owner set a password, once, before the invite expires."""
+    now = clock.now()
+    user_id = db.session.scalar(
+        update(Invite)
+        .where(
+            Invite.token_hash == token_digest(token),
+            Invite.used_at.is_(None),
+            Invite.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(Invite.user_id)
+    )
+    if user_id is None:
+        db.session.rollback()
+        raise InviteInvalid()
+    user = db.session.get(User, user_id)
+    user.password_hash = hash_password(password)
+    signed_in = _open_session(user)
+    db.session.commit()
+    return signed_in
+
+
+def add_account(user: User) -> None:
+    """Add a new account, turning a duplicate phone or email into AccountExists."""
+    db.session.add(user)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise AccountExists() from exc
+
+
+def create_invite(user: User) -> tuple[str, Invite]:
+    """Add a one-time invite for a user; return the secret token and the row."""
+    token = random_token()
+    invite = Invite(
+        user_id=user.id,
+        token_hash=token_digest(token),
+        expires_at=clock.now() + current_app.config["INVITE_TTL"],
+    )
+    db.session.add(invite)
+    return token, invite
+
+
+def _find_by_login(login: str) -> User | None:
+    parsed = normalize_login(login)
+    if parsed is None:
+        return None
+    column = User.email if parsed[0] == "email" else User.phone
+    return db.session.scalar(select(User).where(column == parsed[1]))
+
+
+def _revoke_if_reused(digest: str) -> None:
+    used = db.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest))
+    if used is None:
+        db.session.rollback()
+        return
+    # A refresh token seen twice was copied: end the session for both holders.
+    db.session.execute(
+        update(AuthSession).where(AuthSession.id == used.session_id).values(revoked_at=clock.now())
+    )
+    db.session.commit()
+
+
+def _open_session(user: User) -> SignedIn:
+    auth_session = AuthSession(
+        user=user, expires_at=clock.now() + current_app.config["REFRESH_TOKEN_TTL"]
+    )
+    db.session.add(auth_session)
+    db.session.flush()
+    return _issue_tokens(auth_session)
+
+
+def _issue_tokens(auth_session: AuthSession) -> SignedIn:
+    config = current_app.config
+    refresh_token = random_token()
+    db.session.add(RefreshToken(session_id=auth_session.id, token_hash=token_digest(refresh_token)))
+    ttl = config["ACCESS_TOKEN_TTL"]
+    user = auth_session.user
+    access_token = encode_access_token(
+        config["SECRET_KEY"],
+        user_id=user.id,
+        session_id=auth_session.id,
+        role=user.role,
+        now=clock.now(),
+        ttl=ttl,
+    )
+    return SignedIn(user, access_token, refresh_token, int(ttl.total_seconds()))

@@ -1,0 +1,114 @@
+"""Demo data: 13 partner shops in Lamphun and one account of each role (idempotent)."""
+
+from sqlalchemy import select
+
+from ecolife.extensions import db
+from ecolife.models import Role, Shop, User
+from ecolife.security import hash_password, random_token
+
+DEMO_PASSWORDS = {
+    "admin": "ecolife-admin-demo",
+    "shop": "ecolife-shop-demo",
+    "resident": "ecolife-demo",
+}
+DEMO_LOGINS = (
+    ("admin", "admin@ecolife.local", DEMO_PASSWORDS["admin"]),
+    ("shop", "shop1@ecolife.local", DEMO_PASSWORDS["shop"]),
+    ("resident", "0812345678", DEMO_PASSWORDS["resident"]),
+)
+
+# name, English name, district, subdistrict, lat, lon
+DEMO_SHOPS = (
+    ("ร้านกาแฟริมกวง", "Rim Kuang Coffee", "mueang_lamphun", "ในเมือง", 18.5776, 99.0100),
+    ("ตลาดสดหนองดอก", "Nong Dok Fresh Market", "mueang_lamphun", "ในเมือง", 18.5749, 99.0069),
+    ("ร้านข้าวซอยหริภุญชัย", "Hariphunchai Khao Soi", "mueang_lamphun", "ในเมือง", 18.5772, 99.0087),
+    ("ร้านชำป้าแก้ว", "Pa Kaew Grocery", "mueang_lamphun", "ต้นธง", 18.5612, 99.0205),
+    ("ร้านน้ำปั่นแม่ทา", "Mae Tha Smoothies", "mae_tha", "ทาปลาดุก", 18.4605, 99.1310),
+    ("ร้านลำไยบ้านโฮ่ง", "Ban Hong Longan Shop", "ban_hong", "บ้านโฮ่ง", 18.3120, 98.8150),
+    ("ร้านอาหารตามสั่งลี้", "Li Made-to-order Kitchen", "li", "ลี้", 17.7990, 98.9520),
+    ("ร้านผ้าฝ้ายทุ่งหัวช้าง", "Thung Hua Chang Cotton", "thung_hua_chang", "ทุ่งหัวช้าง", 17.9830, 99.0680),
+    ("ร้านผ้าทอป่าซาง", "Pa Sang Weaving", "pa_sang", "ป่าซาง", 18.5230, 98.9390),
+    ("คาเฟ่บ้านธิ", "Ban Thi Cafe", "ban_thi", "บ้านธิ", 18.6630, 99.1580),
+    (
+        "ร้านก๋วยเตี๋ยวเวียงหนองล่อง",
+        "Wiang Nong Long Noodles",
+        "wiang_nong_long",
+        "วังผาง",
+        18.4200,
+        98.7500,
+    ),
+    ("ร้านขนมจีนน้ำเงี้ยวป้าศรี", "Pa Si Khanom Jeen", "mueang_lamphun", "เหมืองง่า", 18.5890, 99.0250),
+    (
+        "ร้านปั้มน้ำมันชุมชนอุโมงค์",
+        "Umong Community Pump Shop",
+        "mueang_lamphun",
+        "อุโมงค์",
+        18.6340,
+        98.9960,
+    ),
+)
+
+
+def seed_demo_data() -> int:
+    """Add whatever part of the demo data is missing; return how many shops were new."""
+    existing = set(db.session.scalars(select(Shop.name)))
+    new_shops = [
+        Shop(
+            name=name,
+            name_en=name_en,
+            district_code=district,
+            subdistrict=sub,
+            lat=lat,
+            lon=lon,
+            qr_token=random_token(),
+        )
+        for name, name_en, district, sub, lat, lon in DEMO_SHOPS
+        if name not in existing
+    ]
+    db.session.add_all(new_shops)
+    db.session.flush()
+    first_shop = db.session.scalar(select(Shop).where(Shop.name == DEMO_SHOPS[0][0]))
+    _ensure_user(
+        email="admin@ecolife.local",
+        display_name="ผู้ดูแลจังหวัดลำพูน",
+        role=Role.ADMIN,
+        password=DEMO_PASSWORDS["admin"],
+    )
+    _ensure_user(
+        email="shop1@ecolife.local",
+        display_name="เจ้าของร้านกาแฟริมกวง",
+        role=Role.SHOP_STAFF,
+        password=DEMO_PASSWORDS["shop"],
+        shop_id=first_shop.id,
+    )
+    _ensure_user(
+        phone="+66812345678",
+        display_name="สมใจ ใจดี",
+        role=Role.RESIDENT,
+        password=DEMO_PASSWORDS["resident"],
+    )
+    db.session.commit()
+    return len(new_shops)
+
+
+def _ensure_user(
+    *,
+    role: Role,
+    display_name: str,
+    password: str,
+    email: str | None = None,
+    phone: str | None = None,
+    shop_id: int | None = None,
+) -> None:
+    column, value = (User.email, email) if email else (User.phone, phone)
+    if db.session.scalar(select(User.id).where(column == value)) is None:
+        db.session.add(
+            User(
+                email=email,
+                phone=phone,
+                display_name=display_name,
+                role=role,
+                shop_id=shop_id,
+                password_hash=hash_password(password),
+            )
+        )

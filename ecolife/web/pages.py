@@ -1,0 +1,75 @@
+"""Public pages: home, health check, API docs, the shop owner's invite form."""
+
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import text
+
+from ecolife.errors import InviteInvalid
+from ecolife.extensions import db
+from ecolife.services import accounts
+from ecolife.web.headers import CSP
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+@bp.get("/api/docs")
+def api_docs():
+    response = make_response(render_template("api_docs.html"))
+    # Swagger UI styles its widgets with inline style attributes.
+    response.headers["Content-Security-Policy"] = CSP.replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+    )
+    return response
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    error = None
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if len(password) < 8 or len(password) > 128:
+            error = _("Use 8 to 128 characters.")
+        elif password != request.form.get("password_again"):
+            error = _("The two passwords differ.")
+        else:
+            try:
+                accounts.accept_invite(token, password)
+            except InviteInvalid:
+                error = _("This invite link is invalid, already used or expired.")
+            else:
+                flash(_("Your password is set. You can sign in now."))
+                return redirect(url_for("pages.home"))
+    return render_template("invite.html", error=error), 422 if error else 200
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    back = request.referrer or ""
+    response = redirect(back if back.startswith(request.host_url) else url_for("pages.home"))
+    if code in ("th", "en"):
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response

@@ -1,0 +1,78 @@
+"""The page where an invited shop owner sets a password."""
+
+import re
+
+import pytest
+
+from ecolife.services import shops
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def invite_path(app):
+    with app.test_request_context():
+        new_shop = shops.create_shop(
+            {"name": "ร้านใหม่", "district": "li"},
+            {"display_name": "เจ้าของ", "email": "new@example.com"},
+        )
+    return "/invite/" + new_shop.invite_url.rsplit("/", 1)[1]
+
+
+def csrf_token(client, path) -> str:
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_the_owner_sets_a_password_and_can_log_in(client, invite_path):
+    token = csrf_token(client, invite_path)
+    response = client.post(
+        invite_path, data={"csrf_token": token, "password": PASSWORD, "password_again": PASSWORD}
+    )
+    assert response.status_code == 302
+    login = client.post(
+        "/api/v1/auth/login", json={"login": "new@example.com", "password": PASSWORD}
+    )
+    assert login.status_code == 200
+
+
+def test_the_form_without_a_csrf_token_is_refused(client, invite_path):
+    response = client.post(invite_path, data={"password": PASSWORD, "password_again": PASSWORD})
+    assert response.status_code == 400
+    login = client.post(
+        "/api/v1/auth/login", json={"login": "new@example.com", "password": PASSWORD}
+    )
+    assert login.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("password", "again", "message"),
+    [
+        ("short", "short", "ใช้ 8 ถึง 128 ตัวอักษร"),
+        (PASSWORD, PASSWORD + "x", "รหัสผ่านทั้งสองช่องไม่ตรงกัน"),
+    ],
+)
+def test_bad_passwords_are_explained_next_to_the_field(
+    client, invite_path, password, again, message
+):
+    token = csrf_token(client, invite_path)
+    response = client.post(
+        invite_path, data={"csrf_token": token, "password": password, "password_again": again}
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+def test_the_page_speaks_english_when_asked(client, invite_path):
+    client.get("/lang/en")
+    html = client.get(invite_path).get_data(as_text=True)
+    assert "Choose a password for your shop account." in html
+
+
+def test_a_made_up_invite_is_refused(client):
+    path = "/invite/made-up"
+    token = csrf_token(client, path)
+    response = client.post(
+        path, data={"csrf_token": token, "password": PASSWORD, "password_again": PASSWORD}
+    )
+    assert response.status_code == 422
+    assert "ลิงก์เชิญนี้ไม่ถูกต้อง" in response.get_data(as_text=True)
