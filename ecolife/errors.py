@@ -51,3 +51,50 @@ class AccountSuspended(DomainError):
 
 class InviteInvalid(DomainError):
     code = "invite_invalid"
+
+
+class UnknownCode(DomainError):
+    code = "unknown_code"
+
+
+class CodeExpired(DomainError):
+    code = "code_expired"
+
+
+class CodeUsed(DomainError):
+    code = "code_used"
+
+
+class ShopInactive(DomainError):
+    code = "shop_inactive"
+
+
+class CooldownActive(DomainError):
+    code = "cooldown_active"
+
+
+class DailyCapReached(DomainError):
+    code = "daily_cap_reached"
+
+
+class IdempotencyKeyRequired(DomainError):
+    code = "idempotency_key_required"
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+
+
+def error_for_code(code: str) -> type[DomainError]:
+    """Find the domain error class with this stable code (to replay a stored refusal)."""
+    stack = [DomainError]
+    while stack:
+        cls = stack.pop()
+        if cls.code == code:
+            return cls
+        stack.extend(cls.__subclasses__())
+    raise LookupError(code)
+
+
+class InsufficientPoints(DomainError):
+    code = "insufficient_points"

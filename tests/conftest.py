@@ -8,11 +8,13 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from config import TestConfig
-from ecolife import create_app
+from ecolife import clock, create_app
 from ecolife.extensions import db, limiter
 
 POSTGRES_URL = TestConfig.TEST_DATABASE_URL
 KEEP_TABLES = {"alembic_version", "districts"}
+# Reference rows the migrations insert; restored after each PostgreSQL test's TRUNCATE.
+SEEDED_TABLES = ("actions", "rule_settings")
 
 
 def pytest_report_header(config):
@@ -54,11 +56,27 @@ def app(database_url):
     app = create_app(Config)
     with app.app_context():
         upgrade()
+        app.config["SEEDED_ROWS"] = _snapshot_seeds()
         db.engine.dispose()
     app.config["DB_TEMPLATE"] = _sqlite_template(database_url)
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def _snapshot_seeds() -> dict[str, list[dict]]:
+    with db.engine.connect() as conn:
+        return {
+            name: [dict(row._mapping) for row in conn.execute(db.metadata.tables[name].select())]
+            for name in SEEDED_TABLES
+        }
+
+
+def _restore_seeds(conn, seeds: dict[str, list[dict]]) -> None:
+    for name, rows in seeds.items():
+        conn.execute(db.metadata.tables[name].insert(), rows)
+        sequence = f"pg_get_serial_sequence('{name}', 'id')"
+        conn.execute(text(f"SELECT setval({sequence}, (SELECT max(id) FROM {name}))"))
 
 
 def _sqlite_template(url: str) -> Path | None:
@@ -87,6 +105,7 @@ def _clean_database(request, app):
             tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                _restore_seeds(conn, app.config["SEEDED_ROWS"])
         limiter.reset()
 
 
@@ -99,6 +118,17 @@ def ctx(app):
 
 
 @pytest.fixture
+def set_now(monkeypatch):
+    """Return a callable that freezes the services' clock at an aware datetime."""
+
+    def freeze(moment):
+        monkeypatch.setattr(clock, "now", lambda: moment)
+        return moment
+
+    return freeze
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -108,4 +138,10 @@ def runner(app):
     return app.test_cli_runner()
 
 
-from tests.factories import make_admin, make_resident, make_shop  # noqa: E402,F401
+from tests.factories import (  # noqa: E402,F401
+    make_admin,
+    make_code,
+    make_resident,
+    make_shop,
+    shop_token,
+)

@@ -1,8 +1,29 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from ecolife.models.auth import AuthSession, Invite, RefreshToken
+from ecolife.models.earning import Action, EarningCode, Impact, RuleSettings, Scan
+from ecolife.models.idempotency import IdempotencyKey
+from ecolife.models.ledger import EntryKind, LedgerEntry, LedgerIsAppendOnly
 from ecolife.models.shop import District, Shop
 from ecolife.models.user import Role, User
 from ecolife.orm import utcnow
 
-__all__ = ["AuthSession", "District", "Invite", "RefreshToken", "Role", "Shop", "User", "utcnow"]
+__all__ = [
+    "Action",
+    "AuthSession",
+    "District",
+    "EarningCode",
+    "EntryKind",
+    "IdempotencyKey",
+    "Impact",
+    "Invite",
+    "LedgerEntry",
+    "LedgerIsAppendOnly",
+    "RefreshToken",
+    "Role",
+    "RuleSettings",
+    "Scan",
+    "Shop",
+    "User",
+    "utcnow",
+]

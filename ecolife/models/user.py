@@ -23,6 +23,7 @@ class User(db.Model):
         CheckConstraint("role IN ('resident', 'shop_staff', 'admin')", name="role_known"),
         CheckConstraint("(role = 'shop_staff') = (shop_id IS NOT NULL)", name="staff_has_shop"),
         CheckConstraint("locale IN ('th', 'en')", name="locale_known"),
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +37,8 @@ class User(db.Model):
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), index=True)
     suspended_at: Mapped[datetime | None]
     suspended_reason: Mapped[str | None] = mapped_column(String(255))
+    # Kept equal to the sum of the user's ledger entries, in the same transaction as each entry.
+    balance: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     shop = relationship("Shop", lazy="raise")

@@ -1,0 +1,126 @@
+"""What residents refuse, the rules' settings, scans, one-time counter codes and impact."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    true,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ecolife.extensions import db
+from ecolife.orm import utcnow
+
+
+class Action(db.Model):
+    """Something a resident can refuse (a plastic bag, a straw …) and what it earns."""
+
+    __tablename__ = "actions"
+    __table_args__ = (
+        CheckConstraint("points >= 1", name="points_positive"),
+        CheckConstraint("milligrams >= 0", name="milligrams_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_th: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    points: Mapped[int]
+    # Plastic avoided per item, in milligrams so that 5.5 g stays an exact integer.
+    milligrams: Mapped[int]
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    @property
+    def grams(self) -> float:
+        return self.milligrams / 1000
+
+
+class RuleSettings(db.Model):
+    """The one row of anti-abuse limits that admins may tune."""
+
+    __tablename__ = "rule_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("scan_cooldown_seconds >= 0", name="cooldown_not_negative"),
+        CheckConstraint("daily_scans_per_shop >= 1", name="shop_cap_positive"),
+        CheckConstraint("daily_scans >= 1", name="daily_cap_positive"),
+        CheckConstraint("max_quantity >= 1", name="max_quantity_positive"),
+        CheckConstraint("code_ttl_seconds >= 30", name="code_ttl_sane"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    scan_cooldown_seconds: Mapped[int] = mapped_column(default=1800)
+    daily_scans_per_shop: Mapped[int] = mapped_column(default=3)
+    daily_scans: Mapped[int] = mapped_column(default=10)
+    max_quantity: Mapped[int] = mapped_column(default=5)
+    code_ttl_seconds: Mapped[int] = mapped_column(default=600)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class EarningCode(db.Model):
+    """A single-use QR that staff show at the counter; it credits the first resident only."""
+
+    __tablename__ = "earning_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
+    quantity: Mapped[int]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    action = relationship(Action, lazy="joined", innerjoin=True)
+
+    def status(self, now: datetime) -> str:
+        """Say whether the code is waiting, used or expired."""
+        if self.used_at is not None:
+            return "used"
+        return "expired" if now >= self.expires_at else "active"
+
+
+class Scan(db.Model):
+    """One credited refusal at a shop."""
+
+    __tablename__ = "scans"
+    __table_args__ = (
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        # The cooldown and cap look-ups: a resident's scans, at one shop or anywhere, by time.
+        Index("ix_scans_user_shop_created", "user_id", "shop_id", "created_at"),
+        Index("ix_scans_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
+    quantity: Mapped[int]
+    points: Mapped[int]
+    # A one-time code can back one scan only: the database enforces it.
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("earning_codes.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    action = relationship(Action, lazy="joined", innerjoin=True)
+    shop = relationship("Shop", lazy="joined", innerjoin=True)
+
+
+class Impact(db.Model):
+    """Running totals of what a resident has refused, so /me never sums the history."""
+
+    __tablename__ = "impacts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), primary_key=True)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    milligrams: Mapped[int] = mapped_column(Integer, default=0)
+
+    action = relationship(Action, lazy="joined", innerjoin=True)

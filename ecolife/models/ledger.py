@@ -1,0 +1,64 @@
+"""The points ledger: append-only entries; a balance is the sum of its entries."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
+
+from ecolife.extensions import db
+from ecolife.orm import utcnow
+
+
+class EntryKind(StrEnum):
+    EARN = "earn"
+    REDEEM = "redeem"
+    REFUND = "refund"
+    ADJUSTMENT = "adjustment"
+
+
+class LedgerIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or remove a ledger entry."""
+
+
+class LedgerEntry(db.Model):
+    """One change of a resident's points, never edited: corrections are new entries."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint("delta <> 0", name="delta_not_zero"),
+        CheckConstraint("balance_after >= 0", name="balance_not_negative"),
+        CheckConstraint("kind IN ('earn', 'redeem', 'refund', 'adjustment')", name="kind_known"),
+        Index("ix_ledger_entries_user_id_id", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    delta: Mapped[int]
+    balance_after: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(255))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), index=True)
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"), unique=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    shop = relationship("Shop", lazy="joined")
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changed_entries(session: Session, _context, _instances) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, LedgerEntry) and (obj in session.deleted or session.is_modified(obj)):
+            raise LedgerIsAppendOnly(f"ledger entry {obj.id} cannot be changed or deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and _targets_ledger(state):
+        raise LedgerIsAppendOnly("ledger entries cannot be updated or deleted")
+
+
+def _targets_ledger(state: ORMExecuteState) -> bool:
+    table = getattr(state.statement, "table", None)
+    return getattr(table, "name", None) == LedgerEntry.__tablename__

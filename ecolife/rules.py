@@ -1,0 +1,116 @@
+"""Pure earning policy: points, cooldowns, daily caps and code expiry. No I/O here."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from ecolife.errors import (
+    AccountSuspended,
+    CodeExpired,
+    CodeUsed,
+    CooldownActive,
+    DailyCapReached,
+    ShopInactive,
+    ValidationFailed,
+)
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The tunable limits (admins change them in rule_settings)."""
+
+    scan_cooldown_seconds: int = 1800
+    daily_scans_per_shop: int = 3
+    daily_scans: int = 10
+    max_quantity: int = 5
+    code_ttl_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class ScanHistory:
+    """What the resident already did: the last scan at this shop and today's counts."""
+
+    last_scan_at_shop: datetime | None
+    scans_today_at_shop: int
+    scans_today: int
+
+
+def bangkok_day_start(now: datetime) -> datetime:
+    """Return the moment (aware) the Bangkok calendar day containing `now` began."""
+    local = now.astimezone(BANGKOK)
+    return datetime.combine(local.date(), time(0), tzinfo=BANGKOK)
+
+
+def seconds_until_next_bangkok_day(now: datetime) -> int:
+    """Return whole seconds (at least 1) until the next Bangkok midnight."""
+    next_day = bangkok_day_start(now) + timedelta(days=1)
+    return max(1, _ceil_seconds(next_day - now))
+
+
+def scan_points(action_points: int, quantity: int) -> int:
+    """Return the points a refusal of `quantity` items earns."""
+    return action_points * quantity
+
+
+def check_quantity(limits: Limits, quantity: int) -> None:
+    """Refuse a quantity outside 1..max_quantity."""
+    if not 1 <= quantity <= limits.max_quantity:
+        raise ValidationFailed(
+            {"quantity": [f"Give a whole number from 1 to {limits.max_quantity}."]}
+        )
+
+
+def check_scan(
+    limits: Limits,
+    history: ScanHistory,
+    now: datetime,
+    *,
+    shop_active: bool,
+    resident_suspended: bool,
+    one_time_code: bool,
+) -> None:
+    """Raise the first rule that refuses this scan; return quietly when all pass.
+
+    Staff hand out a one-time code in person, so it skips the per-shop cooldown; the daily
+    caps still apply to everything.
+    """
+    if resident_suspended:
+        raise AccountSuspended()
+    if not shop_active:
+        raise ShopInactive()
+    if not one_time_code:
+        check_cooldown(limits, history.last_scan_at_shop, now)
+    if history.scans_today_at_shop >= limits.daily_scans_per_shop:
+        raise DailyCapReached(retry_after=seconds_until_next_bangkok_day(now))
+    if history.scans_today >= limits.daily_scans:
+        raise DailyCapReached(retry_after=seconds_until_next_bangkok_day(now))
+
+
+def check_cooldown(limits: Limits, last_scan_at: datetime | None, now: datetime) -> None:
+    """Refuse a scan at the same shop before the cooldown has passed."""
+    if last_scan_at is None:
+        return
+    ends_at = last_scan_at + timedelta(seconds=limits.scan_cooldown_seconds)
+    if now < ends_at:
+        seconds = _ceil_seconds(ends_at - now)
+        raise CooldownActive(retry_after=seconds, minutes=max(1, -(-seconds // 60)))
+
+
+def check_code(now: datetime, *, expires_at: datetime, used: bool) -> None:
+    """Refuse a one-time code that was used or has expired."""
+    if used:
+        raise CodeUsed()
+    if now >= expires_at:
+        raise CodeExpired()
+
+
+def code_expiry(limits: Limits, now: datetime) -> datetime:
+    """Return when a one-time code issued now stops working."""
+    return now + timedelta(seconds=limits.code_ttl_seconds)
+
+
+def _ceil_seconds(delta: timedelta) -> int:
+    whole = int(delta.total_seconds())
+    return whole + (1 if delta > timedelta(seconds=whole) else 0)
