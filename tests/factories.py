@@ -1,11 +1,13 @@
 """Factory fixtures that build test data through the services, so it obeys the same rules."""
 
 import itertools
+import uuid
 
 import pytest
 
 from ecolife.extensions import db
-from ecolife.services import accounts, shops
+from ecolife.models import Shop, User
+from ecolife.services import accounts, earning, shops
 
 _numbers = itertools.count(1)
 PASSWORD = "correct-horse-1"
@@ -30,7 +32,7 @@ def make_resident(app):
             signed_in = accounts.register_resident(
                 password=PASSWORD, display_name=display_name, phone=phone, email=email
             )
-            db.session.remove()
+            _detach(signed_in.user)
             return signed_in
 
     return make
@@ -45,7 +47,7 @@ def make_admin(app):
         with app.test_request_context():
             accounts.create_admin(email=email, password=PASSWORD)
             signed_in = accounts.log_in(email, PASSWORD)
-            db.session.remove()
+            _detach(signed_in.user)
             return signed_in
 
     return make
@@ -69,7 +71,48 @@ def make_shop(app):
             staff = accounts.accept_invite(token, PASSWORD)
             if not active:
                 shops.update_shop(shop_id, {"active": False})
-            db.session.remove()
+            _detach(staff.user)
             return shop_id, staff
 
     return make
+
+
+@pytest.fixture
+def shop_token(app):
+    """Return a callable giving a shop's current poster token."""
+
+    def token(shop_id: int) -> str:
+        with app.app_context():
+            value = db.session.get(Shop, shop_id).qr_token
+            db.session.remove()
+            return value
+
+    return token
+
+
+@pytest.fixture
+def make_code(app):
+    """Return a callable that issues a one-time code as the given shop staff member."""
+
+    def make(staff: accounts.SignedIn, action: str = "bag", quantity: int = 1):
+        with app.test_request_context():
+            user = db.session.get(User, staff.user.id)
+            code = earning.issue_code(user, action, quantity)
+            result = (code.id, code.token)
+            db.session.remove()
+            return result
+
+    return make
+
+
+def scan(client, resident: accounts.SignedIn, code: str, *, key: str | None = None, **body):
+    """POST /api/v1/scans as a resident with a fresh (or given) Idempotency-Key."""
+    headers = {**bearer(resident), "Idempotency-Key": key or uuid.uuid4().hex}
+    return client.post("/api/v1/scans", json={"code": code, **body}, headers=headers)
+
+
+def _detach(user: User) -> None:
+    # Keep the loaded attributes (id, role …) usable after the session is gone.
+    db.session.refresh(user)
+    db.session.expunge(user)
+    db.session.remove()

@@ -47,6 +47,35 @@ PROBLEMS: dict[str, tuple[int, str, object]] = {
         "Too many requests",
         _l("Too many attempts. Try again in %(minutes)s minutes."),
     ),
+    "unknown_code": (
+        404,
+        "Unknown code",
+        _l("This QR code is not one of ours, or it was replaced."),
+    ),
+    "code_expired": (410, "Code expired", _l("This code has expired. Ask the shop for a new one.")),
+    "code_used": (409, "Code used", _l("This code has already been used.")),
+    "shop_inactive": (409, "Shop inactive", _l("This shop is not taking part at the moment.")),
+    "cooldown_active": (
+        429,
+        "Cooldown active",
+        _l("You earned points at this shop a moment ago. Try again in %(minutes)s minutes."),
+    ),
+    "daily_cap_reached": (
+        429,
+        "Daily limit reached",
+        _l("You have reached today's limit. Come back tomorrow."),
+    ),
+    "idempotency_key_required": (
+        400,
+        "Idempotency-Key required",
+        _l("Send an Idempotency-Key header with this request."),
+    ),
+    "idempotency_key_reused": (
+        422,
+        "Idempotency-Key reused",
+        _l("This Idempotency-Key was already used for a different request."),
+    ),
+    "insufficient_points": (409, "Insufficient points", _l("You do not have enough points.")),
     "internal_error": (
         500,
         "Internal server error",

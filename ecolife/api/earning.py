@@ -1,0 +1,53 @@
+"""/api/v1 for residents: what can be refused, scanning, balance and history."""
+
+from flask_smorest import Blueprint
+
+from ecolife.api.earning_schemas import (
+    ActionSchema,
+    LedgerPageSchema,
+    MeSchema,
+    ScanRequestSchema,
+    ScanResultSchema,
+)
+from ecolife.api.fields import PageArgs
+from ecolife.api.idempotency import DOC, idempotency_key
+from ecolife.api.security import auth_required, current_user
+from ecolife.models import Role
+from ecolife.services import actions, earning, ledger, residents
+
+bp = Blueprint("earning", __name__, url_prefix="/api/v1", description="Earning points")
+
+
+@bp.route("/actions")
+@bp.response(200, ActionSchema(many=True))
+def list_actions():
+    """List what residents can refuse and the points each earns."""
+    return actions.list_actions()
+
+
+@bp.route("/scans", methods=["POST"])
+@auth_required(Role.RESIDENT)
+@bp.doc(**DOC)
+@bp.arguments(ScanRequestSchema)
+@bp.response(201, ScanResultSchema)
+def create_scan(data):
+    """Credit a refusal at a shop by its scanned poster or one-time code."""
+    key = idempotency_key()
+    return earning.earn_for_scan(current_user().id, key=key, **data)
+
+
+@bp.route("/me")
+@auth_required()
+@bp.response(200, MeSchema)
+def me():
+    """Show the signed-in user's profile, balance and impact."""
+    return residents.profile(current_user().id)
+
+
+@bp.route("/me/ledger")
+@auth_required()
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, LedgerPageSchema)
+def my_ledger(args):
+    """List the signed-in user's points history, newest first."""
+    return ledger.history(current_user().id, limit=args["limit"], cursor=args["cursor"])

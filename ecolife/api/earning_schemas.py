@@ -1,0 +1,142 @@
+"""Request and response schemas of actions, scans, one-time codes, the ledger and limits."""
+
+from flask import url_for
+from flask_babel import get_locale
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ecolife import clock
+from ecolife.api.fields import StrictSchema, page_schema, text
+from ecolife.api.schemas import UserSchema
+from ecolife.links import qr_link
+
+
+def localised(obj, thai: str, english: str) -> str:
+    """Pick the Thai or English name for this request's language."""
+    return getattr(obj, english) if str(get_locale()) == "en" else getattr(obj, thai)
+
+
+class ActionSchema(Schema):
+    code = fields.String()
+    name = fields.Function(lambda action: localised(action, "name_th", "name_en"))
+    name_th = fields.String()
+    name_en = fields.String()
+    points = fields.Integer()
+    grams = fields.Float()
+
+
+class AdminActionSchema(ActionSchema):
+    active = fields.Boolean()
+    position = fields.Integer()
+
+
+class ActionUpdateSchema(StrictSchema):
+    name_th = text(80)
+    name_en = text(80)
+    points = fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000))
+    grams = fields.Float(validate=validate.Range(min=0, max=100_000))
+    active = fields.Boolean()
+    position = fields.Integer(strict=True, validate=validate.Range(min=0, max=1000))
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one field to change.", "_schema")
+
+
+class ActionCreateSchema(ActionUpdateSchema):
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$", error="Use a-z, 0-9 and _."),
+    )
+    name_th = text(80, required=True)
+    name_en = text(80, required=True)
+    points = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=10_000))
+    grams = fields.Float(required=True, validate=validate.Range(min=0, max=100_000))
+
+
+class ShopRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+
+
+class ScanRequestSchema(StrictSchema):
+    code = text(500, required=True)
+    action = text(32)
+    quantity = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000))
+
+
+class ScanSchema(Schema):
+    id = fields.Integer()
+    shop = fields.Nested(ShopRefSchema)
+    action = fields.String(attribute="action.code")
+    quantity = fields.Integer()
+    points = fields.Integer()
+    one_time_code = fields.Function(lambda scan: scan.code_id is not None)
+    created_at = fields.DateTime()
+
+
+class ScanResultSchema(Schema):
+    scan = fields.Nested(ScanSchema)
+    balance = fields.Integer()
+
+
+class ImpactSchema(Schema):
+    items = fields.Dict(keys=fields.String(), values=fields.Integer())
+    grams_plastic = fields.Float()
+
+
+class MeSchema(UserSchema):
+    balance = fields.Integer()
+    impact = fields.Nested(ImpactSchema)
+
+
+class LedgerEntrySchema(Schema):
+    id = fields.Integer()
+    delta = fields.Integer()
+    kind = fields.String()
+    reason = fields.String()
+    shop = fields.Nested(ShopRefSchema, allow_none=True)
+    created_at = fields.DateTime()
+    balance_after = fields.Integer()
+
+
+LedgerPageSchema = page_schema(LedgerEntrySchema, "LedgerPage")
+
+
+class CodeRequestSchema(StrictSchema):
+    action = text(32, required=True)
+    quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=1000))
+
+
+class EarningCodeSchema(Schema):
+    id = fields.Integer()
+    token = fields.String()
+    url = fields.Function(lambda code: qr_link(code.token))
+    qr_png_url = fields.Function(
+        lambda code: url_for("shop_staff.code_qr", code_id=code.id, _external=False)
+    )
+    action = fields.String(attribute="action.code")
+    quantity = fields.Integer()
+    status = fields.Function(lambda code: code.status(clock.now()))
+    expires_at = fields.DateTime()
+    used_at = fields.DateTime(allow_none=True)
+
+
+def _limit(minimum: int, maximum: int, **kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=minimum, max=maximum), **kwargs)
+
+
+class LimitsSchema(Schema):
+    scan_cooldown_seconds = _limit(0, 7 * 24 * 3600)
+    daily_scans_per_shop = _limit(1, 1000)
+    daily_scans = _limit(1, 10_000)
+    max_quantity = _limit(1, 1000)
+    code_ttl_seconds = _limit(30, 24 * 3600)
+
+
+class LimitsUpdateSchema(LimitsSchema, StrictSchema):
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one limit to change.", "_schema")

@@ -1,0 +1,54 @@
+"""A shop's QR code and printable poster, and rotating a leaked code."""
+
+import re
+
+from sqlalchemy import select
+
+from ecolife.extensions import db
+from ecolife.links import qr_link
+from ecolife.models import Shop
+from ecolife.posters import PosterInfo, poster_pdf, poster_png
+from ecolife.qr import qr_png
+from ecolife.security import random_token
+from ecolife.services.shops import get_shop
+
+RENDERERS = {"png": poster_png, "pdf": poster_pdf}
+
+
+def rotate_shop_qr(shop_id: int) -> Shop:
+    """Give the shop a new QR token; the old poster stops working at once."""
+    shop = get_shop(shop_id, include_inactive=True)
+    shop.qr_token = random_token()
+    db.session.commit()
+    return shop
+
+
+def poster_info(shop: Shop) -> PosterInfo:
+    """Say what the shop's poster shows."""
+    return PosterInfo(
+        name_th=shop.name,
+        name_en=shop.name_en,
+        district_th=shop.district.name_th,
+        url=qr_link(shop.qr_token),
+    )
+
+
+def shop_poster(shop_id: int, fmt: str) -> bytes:
+    """Render the shop's poster as "png" or "pdf"."""
+    return RENDERERS[fmt](poster_info(get_shop(shop_id, include_inactive=True)))
+
+
+def shop_qr_png(shop_id: int) -> bytes:
+    """Render the shop's bare QR code."""
+    return qr_png(qr_link(get_shop(shop_id, include_inactive=True).qr_token))
+
+
+def active_shops_for_posters() -> list[Shop]:
+    """Return the shops whose posters should be printed, in id order."""
+    return list(db.session.scalars(select(Shop).where(Shop.active.is_(True)).order_by(Shop.id)))
+
+
+def poster_filename(shop: Shop, fmt: str) -> str:
+    """Name a poster file after the shop: `shop-12-green-cafe.pdf`."""
+    slug = re.sub(r"[^a-z0-9]+", "-", (shop.name_en or "").lower()).strip("-")[:40]
+    return f"shop-{shop.id}-{slug}.{fmt}" if slug else f"shop-{shop.id}.{fmt}"
