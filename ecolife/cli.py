@@ -23,7 +23,7 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to `flask`/`ecolife`."""
-    for command in (create_admin, seed_demo, import_shops):
+    for command in (create_admin, seed_demo, import_shops, posters, verify_ledger):
         app.cli.add_command(command)
 
 
@@ -83,3 +83,53 @@ def import_shops(csv_file: Path) -> None:
     click.echo(f"Imported {len(created)} shops. Owner invite links:")
     for new_shop in created:
         click.echo(f"  {new_shop.shop.name}: {new_shop.invite_url}")
+
+
+@click.command("posters")
+@with_appcontext
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "png", "both"]),
+    default="pdf",
+    show_default=True,
+    help="PDF to print, PNG to share, or both.",
+)
+def posters(out_dir: Path, fmt: str) -> None:
+    """Write the printable poster of every active shop into OUT_DIR."""
+    from ecolife.services import shop_qr
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot create {out_dir}: {exc.strerror}") from exc
+    formats = ["pdf", "png"] if fmt == "both" else [fmt]
+    shops = shop_qr.active_shops_for_posters()
+    written = 0
+    with click.progressbar(shops, label="Rendering posters") as bar:
+        for shop in bar:
+            for each in formats:
+                path = out_dir / shop_qr.poster_filename(shop, each)
+                try:
+                    path.write_bytes(shop_qr.shop_poster(shop.id, each))
+                except OSError as exc:
+                    raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
+                written += 1
+    click.echo(f"Wrote {written} posters for {len(shops)} active shops to {out_dir}.")
+
+
+@click.command("verify-ledger")
+@with_appcontext
+def verify_ledger() -> None:
+    """Check every balance equals the sum of its ledger entries; exit 1 with a report if not."""
+    from ecolife.services.ledger import verify_ledger as find_mismatches
+
+    mismatches = find_mismatches()
+    if not mismatches:
+        click.echo("Ledger verified: every balance equals the sum of its entries.")
+        return
+    click.echo(f"Ledger check FAILED: {len(mismatches)} problems.", err=True)
+    for mismatch in mismatches:
+        click.echo(f"  user {mismatch.user_id}: {mismatch.problem}", err=True)
+    sys.exit(1)

@@ -3,6 +3,7 @@
 from flask_smorest import Blueprint
 
 from ecolife.api.fields import PageArgs
+from ecolife.api.files import POSTER_DOC, QR_DOC, poster_file, private_file
 from ecolife.api.schemas import (
     AdminShopSchema,
     NewShopSchema,
@@ -12,7 +13,7 @@ from ecolife.api.schemas import (
 )
 from ecolife.api.security import auth_required
 from ecolife.models import Role
-from ecolife.services import shops
+from ecolife.services import shop_qr, shops
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
 admin_only = auth_required(Role.ADMIN)
@@ -52,3 +53,27 @@ def get_shop(shop_id: int):
 def update_shop(data, shop_id: int):
     """Edit a shop; `active: false` suspends it."""
     return shops.update_shop(shop_id, data)
+
+
+@bp.route("/shops/<int:shop_id>/rotate-qr", methods=["POST"])
+@admin_only
+@bp.response(200, AdminShopSchema)
+def rotate_qr(shop_id: int):
+    """Give the shop a new QR token; the old poster stops working."""
+    return shop_qr.rotate_shop_qr(shop_id)
+
+
+@bp.route("/shops/<int:shop_id>/qr.png")
+@admin_only
+@bp.doc(**QR_DOC)
+def shop_qr_png(shop_id: int):
+    """Return the shop's QR code as a PNG."""
+    return private_file(shop_qr.shop_qr_png(shop_id), "image/png", f"shop-{shop_id}-qr.png")
+
+
+@bp.route("/shops/<int:shop_id>/poster.<any(png, pdf):fmt>")
+@admin_only
+@bp.doc(**POSTER_DOC)
+def shop_poster(shop_id: int, fmt: str):
+    """Return the shop's printable poster as PNG or PDF."""
+    return poster_file(shop_qr.shop_poster(shop_id, fmt), fmt, shop_id)
