@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ecolife.extensions import db
-from ecolife.models import LedgerEntry
+from ecolife.models import LedgerEntry, Shop
+from ecolife.services.shop_qr import rotate_shop_qr
 from tests.factories import scan
 
 URLSAFE = string.ascii_letters + string.digits + "-_"
@@ -86,10 +87,6 @@ def test_tokens_with_extra_or_changed_characters_never_credit(client, app, world
 
 
 def test_a_rotated_away_token_never_credits(client, app, world, make_shop):
-    from ecolife.services.shop_qr import rotate_shop_qr
-
-    from ecolife.models import Shop
-
     resident, poster, _ = world
     with app.app_context():
         shop_id = db.session.scalar(db.select(Shop.id).where(Shop.qr_token == poster))
