@@ -1,6 +1,7 @@
 """The `ecolife` command: a Flask CLI group with the project's own commands."""
 
 import csv
+import os
 import sys
 from pathlib import Path
 
@@ -23,7 +24,8 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to `flask`/`ecolife`."""
-    for command in (create_admin, seed_demo, import_shops, posters, verify_ledger):
+    commands = (create_admin, seed_demo, import_shops, posters, verify_ledger, expire_redemptions)
+    for command in commands:
         app.cli.add_command(command)
 
 
@@ -100,10 +102,7 @@ def posters(out_dir: Path, fmt: str) -> None:
     """Write the printable poster of every active shop into OUT_DIR."""
     from ecolife.services import shop_qr
 
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise click.ClickException(f"cannot create {out_dir}: {exc.strerror}") from exc
+    _prepare_out_dir(out_dir)
     formats = ["pdf", "png"] if fmt == "both" else [fmt]
     shops = shop_qr.active_shops_for_posters()
     written = 0
@@ -111,12 +110,27 @@ def posters(out_dir: Path, fmt: str) -> None:
         for shop in bar:
             for each in formats:
                 path = out_dir / shop_qr.poster_filename(shop, each)
-                try:
-                    path.write_bytes(shop_qr.shop_poster(shop.id, each))
-                except OSError as exc:
-                    raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
+                _write_file(path, shop_qr.shop_poster(shop.id, each))
                 written += 1
     click.echo(f"Wrote {written} posters for {len(shops)} active shops to {out_dir}.")
+
+
+def _prepare_out_dir(out_dir: Path) -> None:
+    """Create out_dir if needed; fail before rendering anything if it cannot take files."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot create {out_dir}: {exc.strerror}") from exc
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise click.ClickException(f"cannot write into {out_dir}: permission denied")
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write data to path, turning a disk error into a clear message."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
 
 
 @click.command("verify-ledger")
@@ -133,3 +147,12 @@ def verify_ledger() -> None:
     for mismatch in mismatches:
         click.echo(f"  user {mismatch.user_id}: {mismatch.problem}", err=True)
     sys.exit(1)
+
+
+@click.command("expire-redemptions")
+@with_appcontext
+def expire_redemptions() -> None:
+    """Expire overdue pending redemptions and refund their points (run it every minute)."""
+    from ecolife.services.redemptions import expire_overdue
+
+    click.echo(f"Expired {expire_overdue()} overdue redemptions.")

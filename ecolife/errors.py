@@ -98,3 +98,19 @@ def error_for_code(code: str) -> type[DomainError]:
 
 class InsufficientPoints(DomainError):
     code = "insufficient_points"
+
+
+class OutOfStock(DomainError):
+    code = "out_of_stock"
+
+
+class RewardUnavailable(DomainError):
+    code = "reward_unavailable"
+
+
+class NotPending(DomainError):
+    code = "not_pending"
+
+
+class InvalidImage(DomainError):
+    code = "invalid_image"

@@ -26,6 +26,7 @@ class Limits:
     daily_scans: int = 10
     max_quantity: int = 5
     code_ttl_seconds: int = 600
+    redemption_ttl_seconds: int = 900
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 from config import TestConfig
 from ecolife import clock, create_app
 from ecolife.extensions import db, limiter
+from ecolife.services.ledger import verify_ledger
 
 POSTGRES_URL = TestConfig.TEST_DATABASE_URL
 KEEP_TABLES = {"alembic_version", "districts"}
@@ -90,10 +91,13 @@ def _sqlite_template(url: str) -> Path | None:
 
 @pytest.fixture(autouse=True)
 def _clean_database(request, app):
-    """Give every test the freshly migrated database."""
+    """Give every test the freshly migrated database, after proving its ledger adds up."""
     yield
     with app.app_context():
         db.session.remove()
+        if "ledger_tampered" not in request.keywords:
+            assert verify_ledger() == [], "ecolife verify-ledger would fail after this test"
+            db.session.remove()
         template = app.config["DB_TEMPLATE"]
         if template is not None:
             db.engine.dispose()
@@ -139,9 +143,11 @@ def runner(app):
 
 
 from tests.factories import (  # noqa: E402,F401
+    give_points,
     make_admin,
     make_code,
     make_resident,
+    make_reward,
     make_shop,
     shop_token,
 )

@@ -7,7 +7,7 @@ import pytest
 
 from ecolife.extensions import db
 from ecolife.models import Shop, User
-from ecolife.services import accounts, earning, shops
+from ecolife.services import accounts, earning, ledger, rewards, shops
 
 _numbers = itertools.count(1)
 PASSWORD = "correct-horse-1"
@@ -116,3 +116,37 @@ def _detach(user: User) -> None:
     db.session.refresh(user)
     db.session.expunge(user)
     db.session.remove()
+
+
+@pytest.fixture
+def make_reward(app):
+    """Return a callable that adds a reward to a shop and returns its id."""
+
+    def make(shop_id: int, *, points: int = 20, **fields) -> int:
+        with app.test_request_context():
+            reward = rewards.create_reward(
+                shop_id, {"name_th": "ถุงผ้า", "name_en": "Tote bag", "points": points, **fields}
+            )
+            reward_id = reward.id
+            db.session.remove()
+            return reward_id
+
+    return make
+
+
+@pytest.fixture
+def give_points(app):
+    """Return a callable that credits a user through a ledger adjustment."""
+
+    def give(user_id: int, points: int) -> None:
+        with app.app_context():
+            ledger.adjust_balance(user_id, points, reason="test credit", actor_id=None)
+            db.session.remove()
+
+    return give
+
+
+def redeem(client, resident: accounts.SignedIn, reward_id: int, *, key: str | None = None):
+    """POST /api/v1/redemptions as a resident with a fresh (or given) Idempotency-Key."""
+    headers = {**bearer(resident), "Idempotency-Key": key or uuid.uuid4().hex}
+    return client.post("/api/v1/redemptions", json={"reward_id": reward_id}, headers=headers)

@@ -7,9 +7,18 @@ from ecolife.extensions import api
 
 def register_api(app: Flask) -> None:
     """Attach the /api/v1 blueprints and their OpenAPI document."""
-    from ecolife.api import admin, admin_rules, auth, earning, shop_staff, shops
+    from ecolife.api import (
+        admin,
+        admin_rewards,
+        admin_rules,
+        auth,
+        earning,
+        rewards,
+        shop_staff,
+        shops,
+    )
 
     api.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (auth, shops, earning, shop_staff, admin, admin_rules):
+    for module in (auth, shops, earning, rewards, shop_staff, admin, admin_rules, admin_rewards):
         api.register_blueprint(module.bp)

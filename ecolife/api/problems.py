@@ -76,6 +76,22 @@ PROBLEMS: dict[str, tuple[int, str, object]] = {
         _l("This Idempotency-Key was already used for a different request."),
     ),
     "insufficient_points": (409, "Insufficient points", _l("You do not have enough points.")),
+    "out_of_stock": (409, "Out of stock", _l("This reward has run out.")),
+    "reward_unavailable": (
+        409,
+        "Reward unavailable",
+        _l("This reward cannot be requested now, or you have reached its limit."),
+    ),
+    "not_pending": (
+        409,
+        "Not pending",
+        _l("This redemption is already confirmed, cancelled or expired."),
+    ),
+    "invalid_image": (
+        422,
+        "Invalid image",
+        _l("Upload a JPEG, PNG or WebP image (at most 4 MB)."),
+    ),
     "internal_error": (
         500,
         "Internal server error",

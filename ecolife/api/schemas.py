@@ -65,6 +65,7 @@ class ShopSchema(Schema):
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
     phone = fields.String(allow_none=True)
+    rewards_count = fields.Integer()
 
     def localised_district(self, shop) -> str:
         district = shop.district

@@ -3,8 +3,9 @@
 from flask_smorest import Blueprint
 
 from ecolife.api.fields import PageArgs
-from ecolife.api.schemas import ShopPageSchema, ShopSchema
-from ecolife.services import shops
+from ecolife.api.reward_schemas import ShopDetailSchema
+from ecolife.api.schemas import ShopPageSchema
+from ecolife.services import rewards, shops
 
 bp = Blueprint("shops", __name__, url_prefix="/api/v1/shops", description="Partner shops")
 
@@ -18,7 +19,7 @@ def list_shops(args):
 
 
 @bp.route("/<int:shop_id>")
-@bp.response(200, ShopSchema)
+@bp.response(200, ShopDetailSchema)
 def get_shop(shop_id: int):
-    """Show one active partner shop."""
-    return shops.get_shop(shop_id)
+    """Show one active partner shop with the rewards it offers now."""
+    return rewards.shop_detail(shop_id)

@@ -4,6 +4,7 @@ from ecolife.models.auth import AuthSession, Invite, RefreshToken
 from ecolife.models.earning import Action, EarningCode, Impact, RuleSettings, Scan
 from ecolife.models.idempotency import IdempotencyKey
 from ecolife.models.ledger import EntryKind, LedgerEntry, LedgerIsAppendOnly
+from ecolife.models.reward import Redemption, RedemptionStatus, Reward
 from ecolife.models.shop import District, Shop
 from ecolife.models.user import Role, User
 from ecolife.orm import utcnow
@@ -19,7 +20,10 @@ __all__ = [
     "Invite",
     "LedgerEntry",
     "LedgerIsAppendOnly",
+    "Redemption",
+    "RedemptionStatus",
     "RefreshToken",
+    "Reward",
     "Role",
     "RuleSettings",
     "Scan",

@@ -52,6 +52,7 @@ class RuleSettings(db.Model):
         CheckConstraint("daily_scans >= 1", name="daily_cap_positive"),
         CheckConstraint("max_quantity >= 1", name="max_quantity_positive"),
         CheckConstraint("code_ttl_seconds >= 30", name="code_ttl_sane"),
+        CheckConstraint("redemption_ttl_seconds >= 60", name="redemption_ttl_sane"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -60,6 +61,7 @@ class RuleSettings(db.Model):
     daily_scans: Mapped[int] = mapped_column(default=10)
     max_quantity: Mapped[int] = mapped_column(default=5)
     code_ttl_seconds: Mapped[int] = mapped_column(default=600)
+    redemption_ttl_seconds: Mapped[int] = mapped_column(default=900, server_default="900")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

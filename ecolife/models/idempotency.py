@@ -21,6 +21,7 @@ class IdempotencyKey(db.Model):
     # sha256 of the operation and its parsed body: the same key with another body is refused.
     fingerprint: Mapped[str] = mapped_column(String(64))
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
+    redemption_id: Mapped[int | None] = mapped_column(ForeignKey("redemptions.id"))
     error_code: Mapped[str | None] = mapped_column(String(40))
     error_params: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

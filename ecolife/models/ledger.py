@@ -40,6 +40,7 @@ class LedgerEntry(db.Model):
     reason: Mapped[str] = mapped_column(String(255))
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), index=True)
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"), unique=True)
+    redemption_id: Mapped[int | None] = mapped_column(ForeignKey("redemptions.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from ecolife.extensions import db
-from ecolife.models import Role, Shop, User
+from ecolife.models import Reward, Role, Shop, User
 from ecolife.security import hash_password, random_token
 
 DEMO_PASSWORDS = {
@@ -49,6 +49,13 @@ DEMO_SHOPS = (
 )
 
 
+# Thai name, English name, points, stock (None = unlimited), for every demo shop.
+DEMO_REWARDS = (
+    ("ถุงผ้าอีโคไลฟ์ลำพูน", "ECO LIFE Lamphun tote bag", 50, 30),
+    ("ส่วนลด 10 บาท", "10 baht off", 20, None),
+)
+
+
 def seed_demo_data() -> int:
     """Add whatever part of the demo data is missing; return how many shops were new."""
     existing = set(db.session.scalars(select(Shop.name)))
@@ -87,6 +94,11 @@ def seed_demo_data() -> int:
         role=Role.RESIDENT,
         password=DEMO_PASSWORDS["resident"],
     )
+    for shop in new_shops:
+        for name_th, name_en, points, stock in DEMO_REWARDS:
+            db.session.add(
+                Reward(shop=shop, name_th=name_th, name_en=name_en, points=points, stock=stock)
+            )
     db.session.commit()
     return len(new_shops)
 

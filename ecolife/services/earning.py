@@ -44,7 +44,7 @@ def earn_for_scan(
     """Credit a refusal once per Idempotency-Key, if every rule passes; else remember why not."""
     now = clock.now()
     digest = idempotency.fingerprint("scan", code=code, action=action, quantity=quantity)
-    resident = _lock_resident(user_id)
+    resident = lock_resident(user_id)
     previous = idempotency.previous_outcome(user_id, key, digest)
     if previous is not None:
         db.session.rollback()
@@ -107,7 +107,7 @@ def get_code(shop_id: int, code_id: int) -> EarningCode:
     return earning_code
 
 
-def _lock_resident(user_id: int) -> User:
+def lock_resident(user_id: int) -> User:
     # Lock the resident's row so that two phones (or two retries) are credited one at a
     # time: the cooldown, caps and idempotency checks below then see each other's writes.
     resident = db.session.scalar(

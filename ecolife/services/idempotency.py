@@ -37,6 +37,7 @@ def remember(
     now: datetime,
     *,
     scan_id: int | None = None,
+    redemption_id: int | None = None,
     refusal: DomainError | None = None,
 ) -> None:
     """Record the outcome of a keyed request in the caller's transaction."""
@@ -46,6 +47,7 @@ def remember(
             key=key,
             fingerprint=digest,
             scan_id=scan_id,
+            redemption_id=redemption_id,
             error_code=refusal.code if refusal else None,
             error_params=dict(refusal.params) if refusal else None,
             created_at=now,

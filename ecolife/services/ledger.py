@@ -20,6 +20,7 @@ def post_entry(
     now: datetime,
     shop_id: int | None = None,
     scan_id: int | None = None,
+    redemption_id: int | None = None,
     actor_id: int | None = None,
 ) -> LedgerEntry:
     """Append an entry and move the stored balance with it, in the caller's transaction.
@@ -44,6 +45,7 @@ def post_entry(
         reason=reason,
         shop_id=shop_id,
         scan_id=scan_id,
+        redemption_id=redemption_id,
         actor_id=actor_id,
         created_at=now,
     )
@@ -98,3 +100,14 @@ def _running_sum_mismatches() -> list[Mismatch]:
         Mismatch(r.user_id, f"entry {r.id} says {r.balance_after} after it, the sum is {r.running}")
         for r in db.session.execute(RUNNING_SUM)
     ]
+
+
+def adjust_balance(user_id: int, delta: int, *, reason: str, actor_id: int | None) -> LedgerEntry:
+    """Correct a balance with a new entry (history is never edited)."""
+    from ecolife import clock
+
+    entry = post_entry(
+        user_id, delta, kind="adjustment", reason=reason, now=clock.now(), actor_id=actor_id
+    )
+    db.session.commit()
+    return entry

@@ -1,6 +1,8 @@
 """A shop's QR code and printable poster, and rotating a leaked code."""
 
 import re
+import unicodedata
+from typing import Literal
 
 from sqlalchemy import select
 
@@ -12,6 +14,7 @@ from ecolife.qr import qr_png
 from ecolife.security import random_token
 from ecolife.services.shops import get_shop
 
+PosterFormat = Literal["png", "pdf"]
 RENDERERS = {"png": poster_png, "pdf": poster_pdf}
 
 
@@ -33,7 +36,7 @@ def poster_info(shop: Shop) -> PosterInfo:
     )
 
 
-def shop_poster(shop_id: int, fmt: str) -> bytes:
+def shop_poster(shop_id: int, fmt: PosterFormat) -> bytes:
     """Render the shop's poster as "png" or "pdf"."""
     return RENDERERS[fmt](poster_info(get_shop(shop_id, include_inactive=True)))
 
@@ -48,7 +51,9 @@ def active_shops_for_posters() -> list[Shop]:
     return list(db.session.scalars(select(Shop).where(Shop.active.is_(True)).order_by(Shop.id)))
 
 
-def poster_filename(shop: Shop, fmt: str) -> str:
+def poster_filename(shop: Shop, fmt: PosterFormat) -> str:
     """Name a poster file after the shop: `shop-12-green-cafe.pdf`."""
-    slug = re.sub(r"[^a-z0-9]+", "-", (shop.name_en or "").lower()).strip("-")[:40]
+    # Fold accents ("Café" -> "cafe") so every file name is plain ASCII on any disk.
+    ascii_name = unicodedata.normalize("NFKD", shop.name_en or "").encode("ascii", "ignore")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.decode().lower())[:40].strip("-")
     return f"shop-{shop.id}-{slug}.{fmt}" if slug else f"shop-{shop.id}.{fmt}"

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import undefer
 
 from ecolife.errors import AccountExists, NotFound, ValidationFailed
 from ecolife.extensions import db
@@ -73,7 +74,7 @@ def update_shop(shop_id: int, changes: dict) -> Shop:
 
 def get_shop(shop_id: int, *, include_inactive: bool = False) -> Shop:
     """Return one shop; inactive shops are hidden from the public."""
-    shop = db.session.get(Shop, shop_id)
+    shop = db.session.get(Shop, shop_id, options=[undefer(Shop.rewards_count)])
     if shop is None or not (shop.active or include_inactive):
         raise NotFound()
     return shop
@@ -81,7 +82,7 @@ def get_shop(shop_id: int, *, include_inactive: bool = False) -> Shop:
 
 def list_shops(*, limit: int, cursor: str | None, include_inactive: bool = False) -> Page:
     """List shops in id order, a page at a time."""
-    stmt = select(Shop)
+    stmt = select(Shop).options(undefer(Shop.rewards_count))
     if not include_inactive:
         stmt = stmt.where(Shop.active.is_(True))
     return paginate(stmt, Shop.id, limit=limit, cursor=cursor)

@@ -55,6 +55,7 @@ def test_the_poster_decodes_to_the_shop_url(
     assert response.mimetype == mimetype
     assert response.headers["Cache-Control"] == "private, no-store"
     assert f"ecolife-shop-{shop_id}.{fmt}" in response.headers["Content-Disposition"]
+    assert response.data.startswith(b"%PDF-" if fmt == "pdf" else b"\x89PNG")
     assert decoded(response) == [f"http://ecolife.test/q/{shop_token(shop_id)}"]
 
 
@@ -80,7 +81,9 @@ def test_only_admins_reach_shop_qr_endpoints(
     shop_id, staff = make_shop()
     token = shop_token(shop_id)
     url = path.format(id=shop_id)
-    assert getattr(client, method)(url).status_code == 401
+    anonymous = getattr(client, method)(url)
+    assert anonymous.status_code == 401
+    assert anonymous.content_type == "application/problem+json"
     for user in (make_resident(), staff):
         response = getattr(client, method)(url, headers=bearer(user))
         assert response.status_code == 403
@@ -104,3 +107,13 @@ def test_an_unknown_poster_format_is_not_found(client, make_admin, make_shop):
 def test_residents_and_admins_have_no_shop_poster_of_their_own(client, make_resident, make_admin):
     for user in (make_resident(), make_admin()):
         assert client.get("/api/v1/shop/poster.pdf", headers=bearer(user)).status_code == 403
+
+
+def test_the_openapi_document_describes_the_binary_responses(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    admin = "/api/v1/admin/shops/{shop_id}"
+    poster = paths[f"{admin}/poster.{{fmt}}"]["get"]
+    assert set(poster["responses"]["200"]["content"]) == {"image/png", "application/pdf"}
+    assert poster["security"] == [{"bearer": []}]
+    assert set(paths[f"{admin}/qr.png"]["get"]["responses"]["200"]["content"]) == {"image/png"}
+    assert "AdminShop" in str(paths[f"{admin}/rotate-qr"]["post"]["responses"]["200"])

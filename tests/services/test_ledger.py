@@ -83,6 +83,7 @@ def test_verify_ledger_passes_when_balances_match(entry_id, ctx):
     assert verify_ledger() == []
 
 
+@pytest.mark.ledger_tampered
 def test_verify_ledger_reports_a_tampered_balance(entry_id, ctx):
     user_id = db.session.get(LedgerEntry, entry_id).user_id
     db.session.execute(update(User).where(User.id == user_id).values(balance=999))

@@ -1,11 +1,13 @@
 """`ecolife posters` and `ecolife verify-ledger`."""
 
 import pypdfium2
+import pytest
 import zxingcpp
 from sqlalchemy import update
 
 from ecolife.extensions import db
 from ecolife.models import Shop, User
+from ecolife.services import shop_qr
 from tests.factories import scan
 
 
@@ -50,6 +52,27 @@ def test_posters_into_a_file_is_a_clear_error(runner, tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_posters_under_a_file_is_a_clear_error(runner, tmp_path):
+    (tmp_path / "not-a-dir").write_text("x")
+    result = runner.invoke(args=["posters", str(tmp_path / "not-a-dir" / "posters")])
+    assert result.exit_code == 1
+    assert "Error: cannot create" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "name_en, filename",
+    [
+        ("Café Ñandú & Co.", "shop-7-cafe-nandu-co.pdf"),
+        ("  Green  Life  ", "shop-7-green-life.pdf"),
+        ("ร้านกาแฟ", "shop-7.pdf"),
+        (None, "shop-7.pdf"),
+    ],
+)
+def test_poster_files_are_named_in_plain_ascii(name_en, filename):
+    assert shop_qr.poster_filename(Shop(id=7, name_en=name_en), "pdf") == filename
+
+
 def test_verify_ledger_passes_on_a_consistent_ledger(
     runner, client, make_resident, make_shop, shop_token
 ):
@@ -59,6 +82,7 @@ def test_verify_ledger_passes_on_a_consistent_ledger(
     assert "Ledger verified" in result.output
 
 
+@pytest.mark.ledger_tampered
 def test_verify_ledger_fails_and_reports_a_tampered_balance(
     runner, app, client, make_resident, make_shop, shop_token
 ):

@@ -1,0 +1,154 @@
+"""Request and response schemas of rewards, redemptions and shop reports."""
+
+from flask import url_for
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ecolife.api.earning_schemas import ShopRefSchema, localised
+from ecolife.api.fields import StrictSchema, page_schema, text
+from ecolife.api.schemas import ShopSchema
+
+
+class RewardFieldsSchema(StrictSchema):
+    name_th = text(120)
+    name_en = text(120, allow_none=True)
+    description_th = text(2000, allow_none=True)
+    description_en = text(2000, allow_none=True)
+    points = fields.Integer(strict=True, validate=validate.Range(min=1, max=1_000_000))
+    stock = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
+    per_resident_limit = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=1, max=1000)
+    )
+    active = fields.Boolean()
+    active_from = fields.AwareDateTime(allow_none=True)
+    active_to = fields.AwareDateTime(allow_none=True)
+
+
+class RewardCreateSchema(RewardFieldsSchema):
+    name_th = text(120, required=True)
+    points = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=1, max=1_000_000)
+    )
+
+
+class RewardUpdateSchema(RewardFieldsSchema):
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one field to change.", "_schema")
+
+
+class RewardSchema(Schema):
+    id = fields.Integer()
+    shop = fields.Nested(ShopRefSchema)
+    name = fields.Function(lambda r: localised(r, "name_th", "name_en") or r.name_th)
+    name_th = fields.String()
+    name_en = fields.String(allow_none=True)
+    description = fields.Function(
+        lambda r: localised(r, "description_th", "description_en") or r.description_th
+    )
+    points = fields.Integer()
+    stock_left = fields.Integer(attribute="stock", allow_none=True)
+    per_resident_limit = fields.Integer(allow_none=True)
+    active_from = fields.DateTime(allow_none=True)
+    active_to = fields.DateTime(allow_none=True)
+    image_url = fields.Function(
+        lambda r: (
+            url_for("rewards.reward_image", reward_id=r.id, v=r.image_version)
+            if r.image_version
+            else None
+        )
+    )
+
+
+class RewardRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.Function(lambda r: localised(r, "name_th", "name_en") or r.name_th)
+    name_th = fields.String()
+    name_en = fields.String(allow_none=True)
+    shop = fields.Nested(ShopRefSchema)
+
+
+class ShopDetailSchema(ShopSchema):
+    rewards = fields.List(fields.Nested(RewardSchema))
+
+
+class ManagedRewardSchema(RewardSchema):
+    active = fields.Boolean()
+
+
+RewardPageSchema = page_schema(RewardSchema, "RewardPage")
+ManagedRewardPageSchema = page_schema(ManagedRewardSchema, "ManagedRewardPage")
+
+
+class RedemptionRequestSchema(StrictSchema):
+    reward_id = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+
+
+class RedemptionSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    status = fields.String()
+    reward = fields.Nested(RewardRefSchema)
+    points = fields.Integer()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    confirmed_at = fields.Method("confirmed_at_or_none")
+    resolved_at = fields.DateTime(allow_none=True)
+    qr_png_url = fields.Function(lambda r: url_for("rewards.redemption_qr", redemption_id=r.id))
+
+    def confirmed_at_or_none(self, redemption):
+        if redemption.status != "confirmed":
+            return None
+        return fields.DateTime()._serialize(redemption.resolved_at, "confirmed_at", redemption)
+
+
+class ShopRedemptionSchema(RedemptionSchema):
+    resident = fields.String(attribute="user.display_name")
+
+
+class RedemptionResultSchema(Schema):
+    redemption = fields.Nested(RedemptionSchema)
+    balance = fields.Integer()
+
+
+RedemptionPageSchema = page_schema(RedemptionSchema, "RedemptionPage")
+
+
+class LookupSchema(StrictSchema):
+    code = text(64, required=True)
+
+
+class ShopConfirmedSchema(Schema):
+    redemption = fields.Nested(ShopRedemptionSchema)
+
+
+class PeriodSchema(Schema):
+    scans = fields.Integer()
+    items = fields.Integer()
+    points_issued = fields.Integer()
+    points_redeemed = fields.Integer()
+    redemptions = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class SummarySchema(Schema):
+    today = fields.Nested(PeriodSchema)
+    month = fields.Nested(PeriodSchema)
+    all_time = fields.Nested(PeriodSchema)
+
+
+class StatementArgs(Schema):
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data["to"] < data["from_"]:
+            raise ValidationError("Must not be before from.", "to")
+        if (data["to"] - data["from_"]).days > 366:
+            raise ValidationError("At most one year at a time.", "to")
+
+
+class StatementSchema(PeriodSchema):
+    shop_id = fields.Integer()
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()

@@ -1,0 +1,266 @@
+"""Redeeming points: hold them for a reward, then the shop confirms or they come back."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, true, update
+from sqlalchemy.exc import IntegrityError
+
+from ecolife import clock
+from ecolife.errors import (
+    DomainError,
+    InsufficientPoints,
+    NotFound,
+    NotPending,
+    OutOfStock,
+    RewardUnavailable,
+)
+from ecolife.extensions import db
+from ecolife.models import EntryKind, Redemption, RedemptionStatus, Reward, User
+from ecolife.pagination import Page, paginate
+from ecolife.services import idempotency
+from ecolife.services.earning import lock_resident
+from ecolife.services.ledger import post_entry
+from ecolife.services.settings import current_limits
+
+# Easy to read aloud and type: no 0/O, 1/I/L, 2/Z or 5/S pairs.
+CODE_ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
+CODE_LENGTH = 6
+HELD = (RedemptionStatus.PENDING, RedemptionStatus.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class RedemptionResult:
+    redemption: Redemption
+    balance: int
+
+
+def request_redemption(user_id: int, *, key: str, reward_id: int) -> RedemptionResult:
+    """Hold a reward's points and stock for a resident, once per Idempotency-Key."""
+    now = clock.now()
+    digest = idempotency.fingerprint("redemption", reward_id=reward_id)
+    resident = lock_resident(user_id)
+    previous = idempotency.previous_outcome(user_id, key, digest)
+    if previous is not None:
+        db.session.rollback()
+        if previous.redemption_id is None:
+            raise idempotency.replay_refusal(previous)
+        return _result(db.session.get(Redemption, previous.redemption_id))
+    try:
+        # A savepoint: a refusal after the stock was taken undoes it, and keeps the row lock.
+        with db.session.begin_nested():
+            redemption, balance = _hold(resident, reward_id, now)
+    except DomainError as refusal:
+        idempotency.remember(user_id, key, digest, now, refusal=refusal)
+        db.session.commit()
+        raise
+    idempotency.remember(user_id, key, digest, now, redemption_id=redemption.id)
+    db.session.commit()
+    return RedemptionResult(redemption, balance)
+
+
+def get_own_redemption(user_id: int, redemption_id: int) -> Redemption:
+    """Return a resident's own redemption (expiring it first if overdue)."""
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None or redemption.user_id != user_id:
+        raise NotFound()
+    return _expire_if_overdue(redemption)
+
+
+def list_own_redemptions(user_id: int, *, limit: int, cursor: str | None) -> Page:
+    """List a resident's redemptions, newest first."""
+    expire_overdue(user_id=user_id)
+    stmt = select(Redemption).where(Redemption.user_id == user_id)
+    return paginate(stmt, Redemption.id, limit=limit, cursor=cursor, newest_first=True)
+
+
+def cancel_redemption(user_id: int, redemption_id: int) -> RedemptionResult:
+    """Let a resident call off a pending redemption and get the points back."""
+    redemption = get_own_redemption(user_id, redemption_id)
+    _resolve(redemption, RedemptionStatus.CANCELLED, clock.now(), actor_id=user_id)
+    db.session.commit()
+    return _result(redemption)
+
+
+def lookup_for_shop(shop_id: int, code: str) -> Redemption:
+    """Find a redemption by its code for the shop's staff; other shops' answer NotFound."""
+    redemption = db.session.scalar(select(Redemption).where(Redemption.code == normalise(code)))
+    if redemption is None or redemption.shop_id != shop_id:
+        raise NotFound()
+    return _expire_if_overdue(redemption)
+
+
+def confirm_redemption(shop_id: int, staff_id: int, redemption_id: int) -> Redemption:
+    """Record that the shop handed the reward over; only a pending, unexpired one."""
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None or redemption.shop_id != shop_id:
+        raise NotFound()
+    now = clock.now()
+    won = db.session.execute(
+        update(Redemption)
+        .where(
+            Redemption.id == redemption_id,
+            Redemption.status == RedemptionStatus.PENDING,
+            Redemption.expires_at > now,
+        )
+        .values(status=RedemptionStatus.CONFIRMED, resolved_at=now, confirmed_by_id=staff_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        db.session.rollback()
+        _expire_if_overdue(db.session.get(Redemption, redemption_id))
+        raise NotPending()
+    db.session.commit()
+    db.session.refresh(redemption)
+    return redemption
+
+
+def expire_overdue(*, user_id: int | None = None) -> int:
+    """Expire every overdue pending redemption (of one resident if given); return how many."""
+    now = clock.now()
+    stmt = select(Redemption.id).where(
+        Redemption.status == RedemptionStatus.PENDING, Redemption.expires_at <= now
+    )
+    if user_id is not None:
+        stmt = stmt.where(Redemption.user_id == user_id)
+    expired = 0
+    for redemption_id in list(db.session.scalars(stmt.order_by(Redemption.id))):
+        redemption = db.session.get(Redemption, redemption_id)
+        try:
+            _resolve(redemption, RedemptionStatus.EXPIRED, now, actor_id=None)
+        except NotPending:
+            db.session.rollback()  # someone else resolved it first
+            continue
+        db.session.commit()
+        expired += 1
+    return expired
+
+
+def normalise(code: str) -> str:
+    """Read a typed or scanned code: case, spaces and dashes do not matter."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _hold(resident: User, reward_id: int, now: datetime) -> tuple[Redemption, int]:
+    reward = db.session.get(Reward, reward_id)
+    if reward is None or not reward.available_at(now):
+        raise RewardUnavailable()
+    if resident.balance < reward.points:
+        raise InsufficientPoints(needed=reward.points, balance=resident.balance)
+    if reward.per_resident_limit is not None and _held(resident.id, reward.id) >= (
+        reward.per_resident_limit
+    ):
+        raise RewardUnavailable()
+    _take_stock(reward.id)
+    redemption = _insert(resident, reward, now)
+    entry = post_entry(
+        resident.id,
+        -reward.points,
+        kind=EntryKind.REDEEM,
+        reason=f"reward {reward.id}",
+        now=now,
+        shop_id=reward.shop_id,
+        redemption_id=redemption.id,
+        actor_id=resident.id,
+    )
+    return redemption, entry.balance_after
+
+
+def _take_stock(reward_id: int) -> None:
+    # The conditional UPDATE decides among residents racing for the last items.
+    taken = db.session.execute(
+        update(Reward)
+        .where(Reward.id == reward_id, (Reward.stock.is_(None)) | (Reward.stock > 0))
+        .values(stock=Reward.stock - 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        raise OutOfStock()
+
+
+def _insert(resident: User, reward: Reward, now: datetime) -> Redemption:
+    ttl = timedelta(seconds=current_limits().redemption_ttl_seconds)
+    for _attempt in range(5):
+        redemption = Redemption(
+            code=_new_code(),
+            user_id=resident.id,
+            reward_id=reward.id,
+            shop_id=reward.shop_id,
+            points=reward.points,
+            status=RedemptionStatus.PENDING,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(redemption)
+            return redemption
+        except IntegrityError:
+            continue  # the code was taken: draw another
+    raise RuntimeError("could not find a free redemption code")
+
+
+def _resolve(redemption: Redemption, status: str, now: datetime, *, actor_id) -> None:
+    # Only one of confirm, cancel and expire can move a redemption out of pending.
+    due = Redemption.expires_at <= now if status == RedemptionStatus.EXPIRED else true()
+    won = db.session.execute(
+        update(Redemption)
+        .where(
+            Redemption.id == redemption.id,
+            Redemption.status == RedemptionStatus.PENDING,
+            due,
+        )
+        .values(status=status, resolved_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        raise NotPending()
+    db.session.execute(
+        update(Reward)
+        .where(Reward.id == redemption.reward_id, Reward.stock.is_not(None))
+        .values(stock=Reward.stock + 1)
+        .execution_options(synchronize_session=False)
+    )
+    post_entry(
+        redemption.user_id,
+        redemption.points,
+        kind=EntryKind.REFUND,
+        reason=f"redemption {redemption.id} {status}",
+        now=now,
+        shop_id=redemption.shop_id,
+        redemption_id=redemption.id,
+        actor_id=actor_id,
+    )
+
+
+def _expire_if_overdue(redemption: Redemption) -> Redemption:
+    now = clock.now()
+    if redemption.status == RedemptionStatus.PENDING and redemption.expires_at <= now:
+        try:
+            _resolve(redemption, RedemptionStatus.EXPIRED, now, actor_id=None)
+            db.session.commit()
+        except NotPending:
+            db.session.rollback()
+        db.session.refresh(redemption)
+    return redemption
+
+
+def _held(user_id: int, reward_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Redemption.id)).where(
+            Redemption.user_id == user_id,
+            Redemption.reward_id == reward_id,
+            Redemption.status.in_(HELD),
+        )
+    )
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _result(redemption: Redemption) -> RedemptionResult:
+    db.session.refresh(redemption)
+    balance = db.session.scalar(select(User.balance).where(User.id == redemption.user_id))
+    return RedemptionResult(redemption, balance)

@@ -1,0 +1,77 @@
+"""What a shop issued and redeemed, for its staff and for admins."""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from ecolife import clock, rules
+from ecolife.extensions import db
+from ecolife.models import Redemption, RedemptionStatus, Scan
+from ecolife.services.shops import get_shop
+
+
+def shop_period(shop_id: int, start: datetime | None, end: datetime | None) -> dict:
+    """Sum a shop's scans, points issued, points redeemed and redemptions in [start, end)."""
+    scans = _scan_totals(shop_id, start, end)
+    by_status = dict.fromkeys(RedemptionStatus, 0)
+    created = _between(Redemption.created_at, start, end)
+    for status, count in db.session.execute(
+        select(Redemption.status, func.count(Redemption.id))
+        .where(Redemption.shop_id == shop_id, *created)
+        .group_by(Redemption.status)
+    ):
+        by_status[status] = count
+    redeemed = db.session.scalar(
+        select(func.coalesce(func.sum(Redemption.points), 0)).where(
+            Redemption.shop_id == shop_id,
+            Redemption.status == RedemptionStatus.CONFIRMED,
+            *_between(Redemption.resolved_at, start, end),
+        )
+    )
+    return {**scans, "points_redeemed": redeemed, "redemptions": by_status}
+
+
+def shop_summary(shop_id: int) -> dict:
+    """Today's, this month's and all-time figures of a shop (Bangkok calendar)."""
+    get_shop(shop_id, include_inactive=True)
+    now = clock.now()
+    today = rules.bangkok_day_start(now)
+    month = today.replace(day=1)
+    return {
+        "today": shop_period(shop_id, today, None),
+        "month": shop_period(shop_id, month, None),
+        "all_time": shop_period(shop_id, None, None),
+    }
+
+
+def shop_statement(shop_id: int, first_day: date, last_day: date) -> dict:
+    """A shop's figures for whole Bangkok days, first to last inclusive."""
+    get_shop(shop_id, include_inactive=True)
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=rules.BANGKOK)
+    end = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=rules.BANGKOK)
+    return {
+        "shop_id": shop_id,
+        "from": first_day,
+        "to": last_day,
+        **shop_period(shop_id, start, end),
+    }
+
+
+def _scan_totals(shop_id: int, start: datetime | None, end: datetime | None) -> dict:
+    row = db.session.execute(
+        select(
+            func.count(Scan.id),
+            func.coalesce(func.sum(Scan.quantity), 0),
+            func.coalesce(func.sum(Scan.points), 0),
+        ).where(Scan.shop_id == shop_id, *_between(Scan.created_at, start, end))
+    ).one()
+    return {"scans": row[0], "items": row[1], "points_issued": row[2]}
+
+
+def _between(column, start: datetime | None, end: datetime | None) -> list:
+    conditions = []
+    if start is not None:
+        conditions.append(column >= start)
+    if end is not None:
+        conditions.append(column < end)
+    return conditions

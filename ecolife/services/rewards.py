@@ -1,0 +1,147 @@
+"""Rewards: what shops offer for points, managed by admins and the shop's own staff."""
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import undefer
+
+from ecolife import clock
+from ecolife.errors import InvalidImage, NotFound, ValidationFailed
+from ecolife.extensions import db
+from ecolife.models import Reward, Shop
+from ecolife.pagination import Page, paginate
+from ecolife.services.shops import get_shop
+
+REWARD_FIELDS = (
+    "name_th",
+    "name_en",
+    "description_th",
+    "description_en",
+    "points",
+    "stock",
+    "per_resident_limit",
+    "active",
+    "active_from",
+    "active_to",
+)
+IMAGE_SIZE = (800, 800)
+IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+def create_reward(shop_id: int, data: dict) -> Reward:
+    """Add a reward to a shop."""
+    shop = get_shop(shop_id, include_inactive=True)
+    reward = Reward(shop=shop)
+    _apply(reward, data)
+    db.session.add(reward)
+    db.session.commit()
+    return reward
+
+
+def update_reward(reward_id: int, changes: dict, *, shop_id: int | None = None) -> Reward:
+    """Edit a reward; staff (`shop_id` given) reach their own shop's rewards only."""
+    reward = get_reward(reward_id, shop_id=shop_id)
+    _apply(reward, changes)
+    db.session.commit()
+    return reward
+
+
+def get_reward(reward_id: int, *, shop_id: int | None = None) -> Reward:
+    """Return a reward; another shop's answers NotFound when `shop_id` is given."""
+    reward = db.session.get(Reward, reward_id)
+    if reward is None or (shop_id is not None and reward.shop_id != shop_id):
+        raise NotFound()
+    return reward
+
+
+def get_available_reward(reward_id: int) -> Reward:
+    """Return a reward residents can see now."""
+    reward = db.session.get(Reward, reward_id)
+    if reward is None or not reward.available_at(clock.now()):
+        raise NotFound()
+    return reward
+
+
+def list_rewards(*, shop_id: int | None, limit: int, cursor: str | None) -> Page:
+    """List the rewards residents can request now, optionally of one shop."""
+    now = clock.now()
+    stmt = (
+        select(Reward)
+        .join(Reward.shop)
+        .where(
+            Reward.active.is_(True),
+            Shop.active.is_(True),
+            or_(Reward.active_from.is_(None), Reward.active_from <= now),
+            or_(Reward.active_to.is_(None), Reward.active_to > now),
+        )
+    )
+    if shop_id is not None:
+        stmt = stmt.where(Reward.shop_id == shop_id)
+    return paginate(stmt, Reward.id, limit=limit, cursor=cursor)
+
+
+@dataclass(frozen=True)
+class ShopDetail:
+    shop: Shop
+    rewards: list[Reward]
+
+    def __getattr__(self, name: str):
+        return getattr(self.shop, name)
+
+
+def shop_detail(shop_id: int) -> ShopDetail:
+    """Return an active shop with the rewards residents can request there now."""
+    shop = get_shop(shop_id)
+    page = list_rewards(shop_id=shop_id, limit=100, cursor=None)
+    return ShopDetail(shop, page.items)
+
+
+def list_shop_rewards(shop_id: int, *, limit: int, cursor: str | None) -> Page:
+    """List all of a shop's rewards for its staff or an admin, inactive ones included."""
+    stmt = select(Reward).where(Reward.shop_id == shop_id)
+    return paginate(stmt, Reward.id, limit=limit, cursor=cursor)
+
+
+def set_reward_image(reward_id: int, data: bytes, *, shop_id: int | None = None) -> Reward:
+    """Store a reward's picture, re-encoded as a JPEG of at most 800×800."""
+    reward = get_reward(reward_id, shop_id=shop_id)
+    reward.image = reencode_image(data)
+    reward.image_version += 1
+    db.session.commit()
+    return reward
+
+
+def reward_image(reward_id: int) -> bytes:
+    """Return a reward's stored picture."""
+    image = db.session.scalar(
+        select(Reward.image).where(Reward.id == reward_id).options(undefer(Reward.image))
+    )
+    if image is None:
+        raise NotFound()
+    return image
+
+
+def reencode_image(data: bytes) -> bytes:
+    """Decode an upload fully and write a fresh JPEG, so nothing but pixels survives."""
+    try:
+        with Image.open(io.BytesIO(data)) as source:
+            if source.format not in IMAGE_FORMATS:
+                raise InvalidImage()
+            source.load()
+            image = ImageOps.exif_transpose(source).convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidImage() from exc
+    image.thumbnail(IMAGE_SIZE)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def _apply(reward: Reward, data: dict) -> None:
+    for name in REWARD_FIELDS:
+        if name in data:
+            setattr(reward, name, data[name])
+    if reward.active_from and reward.active_to and reward.active_to <= reward.active_from:
+        raise ValidationFailed({"active_to": ["Must be after active_from."]})
