@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import or_, select
-from sqlalchemy.orm import undefer
 
 from ecolife import clock
 from ecolife.errors import InvalidImage, NotFound, ValidationFailed
@@ -115,9 +114,7 @@ def set_reward_image(reward_id: int, data: bytes, *, shop_id: int | None = None)
 
 def reward_image(reward_id: int) -> bytes:
     """Return a reward's stored picture."""
-    image = db.session.scalar(
-        select(Reward.image).where(Reward.id == reward_id).options(undefer(Reward.image))
-    )
+    image = db.session.scalar(select(Reward.image).where(Reward.id == reward_id))
     if image is None:
         raise NotFound()
     return image
