@@ -133,6 +133,7 @@ class LimitsSchema(Schema):
     daily_scans = _limit(1, 10_000)
     max_quantity = _limit(1, 1000)
     code_ttl_seconds = _limit(30, 24 * 3600)
+    redemption_ttl_seconds = _limit(60, 7 * 24 * 3600)
 
 
 class LimitsUpdateSchema(LimitsSchema, StrictSchema):

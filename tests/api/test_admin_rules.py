@@ -76,6 +76,7 @@ def test_admin_reads_and_tunes_the_limits(client, make_admin):
         "daily_scans": 10,
         "max_quantity": 5,
         "code_ttl_seconds": 600,
+        "redemption_ttl_seconds": 900,
     }
     response = client.patch(
         "/api/v1/admin/limits", json={"max_quantity": 10}, headers=bearer(admin)
