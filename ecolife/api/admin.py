@@ -11,12 +11,10 @@ from ecolife.api.schemas import (
     ShopUpdateSchema,
     page_schema,
 )
-from ecolife.api.security import auth_required
-from ecolife.models import Role
+from ecolife.api.security import admin_only
 from ecolife.services import shop_qr, shops
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
-admin_only = auth_required(Role.ADMIN)
 
 
 @bp.route("/shops", methods=["GET"])

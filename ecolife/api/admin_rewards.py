@@ -11,13 +11,11 @@ from ecolife.api.reward_schemas import (
     StatementArgs,
     StatementSchema,
 )
-from ecolife.api.security import auth_required
+from ecolife.api.security import admin_only
 from ecolife.api.uploads import IMAGE_DOC, uploaded_image
-from ecolife.models import Role
 from ecolife.services import reports, rewards
 
 bp = Blueprint("admin_rewards", __name__, url_prefix="/api/v1/admin", description="Rewards (admin)")
-admin_only = auth_required(Role.ADMIN)
 
 
 @bp.route("/shops/<int:shop_id>/rewards", methods=["GET"])

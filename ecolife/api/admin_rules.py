@@ -9,14 +9,12 @@ from ecolife.api.earning_schemas import (
     LimitsSchema,
     LimitsUpdateSchema,
 )
-from ecolife.api.security import auth_required
-from ecolife.models import Role
+from ecolife.api.security import admin_only
 from ecolife.services import actions, settings
 
 bp = Blueprint(
     "admin_rules", __name__, url_prefix="/api/v1/admin", description="Earning rules (admin)"
 )
-admin_only = auth_required(Role.ADMIN)
 
 
 @bp.route("/actions", methods=["GET"])

@@ -11,8 +11,7 @@ from ecolife.api.earning_schemas import (
 )
 from ecolife.api.fields import PageArgs
 from ecolife.api.idempotency import DOC, idempotency_key
-from ecolife.api.security import auth_required, current_user
-from ecolife.models import Role
+from ecolife.api.security import auth_required, current_user, resident_only
 from ecolife.services import actions, earning, ledger, residents
 
 bp = Blueprint("earning", __name__, url_prefix="/api/v1", description="Earning points")
@@ -26,7 +25,7 @@ def list_actions():
 
 
 @bp.route("/scans", methods=["POST"])
-@auth_required(Role.RESIDENT)
+@resident_only
 @bp.doc(**DOC)
 @bp.arguments(ScanRequestSchema)
 @bp.response(201, ScanResultSchema)

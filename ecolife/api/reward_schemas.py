@@ -37,12 +37,15 @@ class RewardUpdateSchema(RewardFieldsSchema):
             raise ValidationError("Give at least one field to change.", "_schema")
 
 
-class RewardSchema(Schema):
+class RewardRefSchema(Schema):
     id = fields.Integer()
-    shop = fields.Nested(ShopRefSchema)
     name = fields.Function(lambda r: localised(r, "name_th", "name_en") or r.name_th)
     name_th = fields.String()
     name_en = fields.String(allow_none=True)
+    shop = fields.Nested(ShopRefSchema)
+
+
+class RewardSchema(RewardRefSchema):
     description = fields.Function(
         lambda r: localised(r, "description_th", "description_en") or r.description_th
     )
@@ -58,14 +61,6 @@ class RewardSchema(Schema):
             else None
         )
     )
-
-
-class RewardRefSchema(Schema):
-    id = fields.Integer()
-    name = fields.Function(lambda r: localised(r, "name_th", "name_en") or r.name_th)
-    name_th = fields.String()
-    name_en = fields.String(allow_none=True)
-    shop = fields.Nested(ShopRefSchema)
 
 
 class ShopDetailSchema(ShopSchema):

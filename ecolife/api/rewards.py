@@ -15,13 +15,11 @@ from ecolife.api.reward_schemas import (
     RewardPageSchema,
     RewardSchema,
 )
-from ecolife.api.security import auth_required, current_user
-from ecolife.models import Role
+from ecolife.api.security import current_user, resident_only
 from ecolife.qr import qr_png
 from ecolife.services import redemptions, rewards
 
 bp = Blueprint("rewards", __name__, url_prefix="/api/v1", description="Rewards and redemptions")
-resident_only = auth_required(Role.RESIDENT)
 
 
 class RewardArgs(PageArgs):

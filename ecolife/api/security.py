@@ -37,6 +37,11 @@ def auth_required(*roles: Role) -> Callable:
     return decorator
 
 
+admin_only = auth_required(Role.ADMIN)
+staff_only = auth_required(Role.SHOP_STAFF)
+resident_only = auth_required(Role.RESIDENT)
+
+
 def current_user() -> User:
     """Return the signed-in user of this request."""
     return g.auth_session.user

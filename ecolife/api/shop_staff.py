@@ -15,15 +15,13 @@ from ecolife.api.reward_schemas import (
     ShopRedemptionSchema,
     SummarySchema,
 )
-from ecolife.api.security import auth_required, current_user
+from ecolife.api.security import current_user, staff_only
 from ecolife.api.uploads import IMAGE_DOC, uploaded_image
 from ecolife.links import qr_link
-from ecolife.models import Role
 from ecolife.qr import qr_png
 from ecolife.services import earning, redemptions, reports, rewards, shop_qr
 
 bp = Blueprint("shop_staff", __name__, url_prefix="/api/v1/shop", description="Shop staff")
-staff_only = auth_required(Role.SHOP_STAFF)
 
 
 @bp.route("/codes", methods=["POST"])

@@ -14,7 +14,6 @@ from ecolife.errors import (
     AccountSuspended,
     CodeExpired,
     CodeUsed,
-    DomainError,
     NotFound,
     ShopInactive,
     UnknownCode,
@@ -43,26 +42,16 @@ def earn_for_scan(
 ) -> ScanResult:
     """Credit a refusal once per Idempotency-Key, if every rule passes; else remember why not."""
     now = clock.now()
-    digest = idempotency.fingerprint("scan", code=code, action=action, quantity=quantity)
-    resident = lock_resident(user_id)
-    previous = idempotency.previous_outcome(user_id, key, digest)
-    if previous is not None:
-        db.session.rollback()
-        if previous.scan_id is None:
-            raise idempotency.replay_refusal(previous)
-        return _scan_result(previous.scan_id)
-    try:
-        result = _credit(resident, code, action, quantity, now)
-    except ValidationFailed:
-        raise
-    except DomainError as refusal:
-        # Everything is checked before anything is written, so only the refusal is kept.
-        idempotency.remember(user_id, key, digest, now, refusal=refusal)
-        db.session.commit()
-        raise
-    idempotency.remember(user_id, key, digest, now, scan_id=result.scan.id)
-    db.session.commit()
-    return result
+    # Every rule is checked before anything is written, so a refusal leaves nothing to undo.
+    return idempotency.run_once(
+        user_id,
+        key,
+        idempotency.fingerprint("scan", code=code, action=action, quantity=quantity),
+        now,
+        attempt=lambda resident: _credit(resident, code, action, quantity, now),
+        replay=lambda previous: _scan_result(previous.scan_id),
+        outcome=lambda result: {"scan_id": result.scan.id},
+    )
 
 
 def scanned_token(text: str) -> str | None:
@@ -105,20 +94,6 @@ def get_code(shop_id: int, code_id: int) -> EarningCode:
     if earning_code is None or earning_code.shop_id != shop_id:
         raise NotFound()
     return earning_code
-
-
-def lock_resident(user_id: int) -> User:
-    # Lock the resident's row so that two phones (or two retries) are credited one at a
-    # time: the cooldown, caps and idempotency checks below then see each other's writes.
-    resident = db.session.scalar(
-        select(User)
-        .where(User.id == user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if resident is None:
-        raise NotFound()
-    return resident
 
 
 def _credit(

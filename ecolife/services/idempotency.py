@@ -2,13 +2,54 @@
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 
-from ecolife.errors import DomainError, IdempotencyKeyReused, error_for_code
+from ecolife.errors import DomainError, IdempotencyKeyReused, ValidationFailed, error_for_code
 from ecolife.extensions import db
-from ecolife.models import IdempotencyKey
+from ecolife.models import IdempotencyKey, User
+from ecolife.services.ledger import lock_account
+
+Result = TypeVar("Result")
+
+
+def run_once(
+    user_id: int,
+    key: str,
+    digest: str,
+    now: datetime,
+    *,
+    attempt: Callable[[User], Result],
+    replay: Callable[[IdempotencyKey], Result],
+    outcome: Callable[[Result], dict],
+) -> Result:
+    """Run a resident's keyed request once: replay the first outcome, or attempt and record it.
+
+    `attempt` gets the locked resident and must refuse before it writes (or in a savepoint);
+    `outcome` names what it created, e.g. `{"scan_id": …}`. Invalid input is not recorded,
+    so the client can correct it under the same key.
+    """
+    resident = lock_account(user_id)
+    previous = previous_outcome(user_id, key, digest)
+    if previous is not None:
+        db.session.rollback()
+        if previous.error_code is not None:
+            raise replay_refusal(previous)
+        return replay(previous)
+    try:
+        result = attempt(resident)
+    except ValidationFailed:
+        raise
+    except DomainError as refusal:
+        remember(user_id, key, digest, now, refusal=refusal)
+        db.session.commit()
+        raise
+    remember(user_id, key, digest, now, **outcome(result))
+    db.session.commit()
+    return result
 
 
 def fingerprint(operation: str, **body) -> str:

@@ -5,10 +5,26 @@ from datetime import datetime
 
 from sqlalchemy import func, select, text, update
 
-from ecolife.errors import InsufficientPoints
+from ecolife import clock
+from ecolife.errors import InsufficientPoints, NotFound
 from ecolife.extensions import db
-from ecolife.models import LedgerEntry, User
+from ecolife.models import EntryKind, LedgerEntry, User
 from ecolife.pagination import Page, paginate
+
+
+def lock_account(user_id: int) -> User:
+    """Lock a user's row for the rest of the transaction and return it, fresh."""
+    # Two phones (or two retries) of one resident then run one at a time: the cooldown, caps,
+    # balance and idempotency checks that follow see each other's writes.
+    user = db.session.scalar(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if user is None:
+        raise NotFound()
+    return user
 
 
 def post_entry(
@@ -104,10 +120,8 @@ def _running_sum_mismatches() -> list[Mismatch]:
 
 def adjust_balance(user_id: int, delta: int, *, reason: str, actor_id: int | None) -> LedgerEntry:
     """Correct a balance with a new entry (history is never edited)."""
-    from ecolife import clock
-
     entry = post_entry(
-        user_id, delta, kind="adjustment", reason=reason, now=clock.now(), actor_id=actor_id
+        user_id, delta, kind=EntryKind.ADJUSTMENT, reason=reason, now=clock.now(), actor_id=actor_id
     )
     db.session.commit()
     return entry

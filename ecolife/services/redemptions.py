@@ -9,7 +9,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ecolife import clock
 from ecolife.errors import (
-    DomainError,
     InsufficientPoints,
     NotFound,
     NotPending,
@@ -20,7 +19,6 @@ from ecolife.extensions import db
 from ecolife.models import EntryKind, Redemption, RedemptionStatus, Reward, User
 from ecolife.pagination import Page, paginate
 from ecolife.services import idempotency
-from ecolife.services.earning import lock_resident
 from ecolife.services.ledger import post_entry
 from ecolife.services.settings import current_limits
 
@@ -39,25 +37,15 @@ class RedemptionResult:
 def request_redemption(user_id: int, *, key: str, reward_id: int) -> RedemptionResult:
     """Hold a reward's points and stock for a resident, once per Idempotency-Key."""
     now = clock.now()
-    digest = idempotency.fingerprint("redemption", reward_id=reward_id)
-    resident = lock_resident(user_id)
-    previous = idempotency.previous_outcome(user_id, key, digest)
-    if previous is not None:
-        db.session.rollback()
-        if previous.redemption_id is None:
-            raise idempotency.replay_refusal(previous)
-        return _result(db.session.get(Redemption, previous.redemption_id))
-    try:
-        # A savepoint: a refusal after the stock was taken undoes it, and keeps the row lock.
-        with db.session.begin_nested():
-            redemption, balance = _hold(resident, reward_id, now)
-    except DomainError as refusal:
-        idempotency.remember(user_id, key, digest, now, refusal=refusal)
-        db.session.commit()
-        raise
-    idempotency.remember(user_id, key, digest, now, redemption_id=redemption.id)
-    db.session.commit()
-    return RedemptionResult(redemption, balance)
+    return idempotency.run_once(
+        user_id,
+        key,
+        idempotency.fingerprint("redemption", reward_id=reward_id),
+        now,
+        attempt=lambda resident: _hold_in_savepoint(resident, reward_id, now),
+        replay=lambda previous: _result(db.session.get(Redemption, previous.redemption_id)),
+        outcome=lambda result: {"redemption_id": result.redemption.id},
+    )
 
 
 def get_own_redemption(user_id: int, redemption_id: int) -> Redemption:
@@ -97,17 +85,8 @@ def confirm_redemption(shop_id: int, staff_id: int, redemption_id: int) -> Redem
     if redemption is None or redemption.shop_id != shop_id:
         raise NotFound()
     now = clock.now()
-    won = db.session.execute(
-        update(Redemption)
-        .where(
-            Redemption.id == redemption_id,
-            Redemption.status == RedemptionStatus.PENDING,
-            Redemption.expires_at > now,
-        )
-        .values(status=RedemptionStatus.CONFIRMED, resolved_at=now, confirmed_by_id=staff_id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if won != 1:
+    in_time = Redemption.expires_at > now
+    if not _leave_pending(redemption_id, RedemptionStatus.CONFIRMED, now, in_time, staff_id):
         db.session.rollback()
         _expire_if_overdue(db.session.get(Redemption, redemption_id))
         raise NotPending()
@@ -142,7 +121,13 @@ def normalise(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def _hold(resident: User, reward_id: int, now: datetime) -> tuple[Redemption, int]:
+def _hold_in_savepoint(resident: User, reward_id: int, now: datetime) -> RedemptionResult:
+    # A refusal after the stock was taken undoes it, and the resident's row stays locked.
+    with db.session.begin_nested():
+        return _hold(resident, reward_id, now)
+
+
+def _hold(resident: User, reward_id: int, now: datetime) -> RedemptionResult:
     reward = db.session.get(Reward, reward_id)
     if reward is None or not reward.available_at(now):
         raise RewardUnavailable()
@@ -164,7 +149,7 @@ def _hold(resident: User, reward_id: int, now: datetime) -> tuple[Redemption, in
         redemption_id=redemption.id,
         actor_id=resident.id,
     )
-    return redemption, entry.balance_after
+    return RedemptionResult(redemption, entry.balance_after)
 
 
 def _take_stock(reward_id: int) -> None:
@@ -202,19 +187,8 @@ def _insert(resident: User, reward: Reward, now: datetime) -> Redemption:
 
 
 def _resolve(redemption: Redemption, status: str, now: datetime, *, actor_id) -> None:
-    # Only one of confirm, cancel and expire can move a redemption out of pending.
     due = Redemption.expires_at <= now if status == RedemptionStatus.EXPIRED else true()
-    won = db.session.execute(
-        update(Redemption)
-        .where(
-            Redemption.id == redemption.id,
-            Redemption.status == RedemptionStatus.PENDING,
-            due,
-        )
-        .values(status=status, resolved_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if won != 1:
+    if not _leave_pending(redemption.id, status, now, due):
         raise NotPending()
     db.session.execute(
         update(Reward)
@@ -231,6 +205,26 @@ def _resolve(redemption: Redemption, status: str, now: datetime, *, actor_id) ->
         shop_id=redemption.shop_id,
         redemption_id=redemption.id,
         actor_id=actor_id,
+    )
+
+
+def _leave_pending(
+    redemption_id: int, status: str, now: datetime, condition, confirmed_by_id: int | None = None
+) -> bool:
+    # Only one of confirm, cancel and expire can move a redemption out of pending: the
+    # conditional UPDATE lets the first one through and finds no row for the others.
+    return (
+        db.session.execute(
+            update(Redemption)
+            .where(
+                Redemption.id == redemption_id,
+                Redemption.status == RedemptionStatus.PENDING,
+                condition,
+            )
+            .values(status=status, resolved_at=now, confirmed_by_id=confirmed_by_id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
     )
 
 
