@@ -6,10 +6,11 @@ from ecolife.models.idempotency import IdempotencyKey
 from ecolife.models.ledger import EntryKind, LedgerEntry, LedgerIsAppendOnly
 from ecolife.models.reward import Redemption, RedemptionStatus, Reward
 from ecolife.models.shop import District, Shop
-from ecolife.models.user import Role, User
+from ecolife.models.user import AccountEvent, Role, User
 from ecolife.orm import utcnow
 
 __all__ = [
+    "AccountEvent",
     "Action",
     "AuthSession",
     "District",

@@ -99,6 +99,8 @@ class Scan(db.Model):
         # The cooldown and cap look-ups: a resident's scans, at one shop or anywhere, by time.
         Index("ix_scans_user_shop_created", "user_id", "shop_id", "created_at"),
         Index("ix_scans_user_created", "user_id", "created_at"),
+        # Impact reports sum scans by day across all shops.
+        Index("ix_scans_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,6 +109,8 @@ class Scan(db.Model):
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
     quantity: Mapped[int]
     points: Mapped[int]
+    # Plastic avoided at the time of the scan, so later changes to an action's grams keep history.
+    milligrams: Mapped[int] = mapped_column(default=0, server_default="0")
     # A one-time code can back one scan only: the database enforces it.
     code_id: Mapped[int | None] = mapped_column(ForeignKey("earning_codes.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

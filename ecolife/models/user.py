@@ -46,3 +46,19 @@ class User(db.Model):
     @property
     def is_suspended(self) -> bool:
         return self.suspended_at is not None
+
+
+class AccountEvent(db.Model):
+    """An admin's suspension or reinstatement of an account, with the reason given."""
+
+    __tablename__ = "account_events"
+    __table_args__ = (CheckConstraint("kind IN ('suspend', 'unsuspend')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(255))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor = relationship(User, foreign_keys=[actor_id])

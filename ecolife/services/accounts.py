@@ -9,9 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from ecolife import clock
 from ecolife.errors import (
     AccountExists,
+    AccountSuspended,
     InvalidCredentials,
     InvalidToken,
     InviteInvalid,
+    PermissionDenied,
 )
 from ecolife.extensions import db
 from ecolife.identity import normalize_login
@@ -33,6 +35,7 @@ class SignedIn:
     access_token: str
     refresh_token: str
     expires_in: int
+    session_id: int
 
 
 def register_resident(
@@ -73,14 +76,36 @@ def create_admin(*, email: str, password: str, display_name: str = "Admin") -> U
 
 def log_in(login: str, password: str) -> SignedIn:
     """Check a phone-or-email and password and open a new session."""
-    user = _find_by_login(login)
-    if user is None or not verify_password(user.password_hash, password):
-        raise InvalidCredentials()
-    if password_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    signed_in = _open_session(_verified_user(login, password))
+    db.session.commit()
+    return signed_in
+
+
+def log_in_console(login: str, password: str) -> SignedIn:
+    """Sign shop staff or an admin in to the web consoles; residents use the app."""
+    user = _verified_user(login, password)
+    if user.role == Role.RESIDENT:
+        db.session.rollback()
+        raise PermissionDenied()
+    if user.is_suspended:
+        db.session.rollback()
+        raise AccountSuspended()
     signed_in = _open_session(user)
     db.session.commit()
     return signed_in
+
+
+def console_session(session_id: int) -> AuthSession | None:
+    """Return a web console session while it is live: not signed out, not expired."""
+    auth_session = db.session.get(AuthSession, session_id)
+    if (
+        auth_session is None
+        or auth_session.revoked_at is not None
+        or auth_session.expires_at <= clock.now()
+        or auth_session.user.is_suspended
+    ):
+        return None
+    return auth_session
 
 
 def refresh_session(refresh_token: str) -> SignedIn:
@@ -174,6 +199,15 @@ def create_invite(user: User) -> tuple[str, Invite]:
     return token, invite
 
 
+def _verified_user(login: str, password: str) -> User:
+    user = _find_by_login(login)
+    if user is None or not verify_password(user.password_hash, password):
+        raise InvalidCredentials()
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
 def _find_by_login(login: str) -> User | None:
     parsed = normalize_login(login)
     if parsed is None:
@@ -217,4 +251,4 @@ def _issue_tokens(auth_session: AuthSession) -> SignedIn:
         now=clock.now(),
         ttl=ttl,
     )
-    return SignedIn(user, access_token, refresh_token, int(ttl.total_seconds()))
+    return SignedIn(user, access_token, refresh_token, int(ttl.total_seconds()), auth_session.id)

@@ -189,6 +189,7 @@ def _record(
         action=action,
         quantity=quantity,
         points=points,
+        milligrams=quantity * action.milligrams,
         code_id=one_time.id if one_time else None,
         created_at=now,
     )

@@ -79,6 +79,14 @@ def lookup_for_shop(shop_id: int, code: str) -> Redemption:
     return _expire_if_overdue(redemption)
 
 
+def get_shop_redemption(shop_id: int, redemption_id: int) -> Redemption:
+    """Return one of the shop's redemptions for its staff; other shops' answer NotFound."""
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None or redemption.shop_id != shop_id:
+        raise NotFound()
+    return _expire_if_overdue(redemption)
+
+
 def confirm_redemption(shop_id: int, staff_id: int, redemption_id: int) -> Redemption:
     """Record that the shop handed the reward over; only a pending, unexpired one."""
     redemption = db.session.get(Redemption, redemption_id)

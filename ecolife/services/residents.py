@@ -1,13 +1,16 @@
-"""What a resident sees of themselves: balance, impact and history."""
+"""Residents: what they see of themselves, and how admins find, suspend and reinstate them."""
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 
-from ecolife.errors import NotFound
+from ecolife import clock
+from ecolife.errors import NotFound, ValidationFailed
 from ecolife.extensions import db
-from ecolife.models import Impact, User
+from ecolife.identity import normalize_login
+from ecolife.models import AccountEvent, Impact, Role, User
+from ecolife.pagination import Page, paginate
 
 
 @dataclass(frozen=True)
@@ -30,3 +33,74 @@ def profile(user_id: int) -> Profile:
         items[impact.action.code] = impact.items
         milligrams += impact.milligrams
     return Profile(user, {"items": items, "grams_plastic": milligrams / 1000})
+
+
+def search_residents(query: str, *, limit: int, cursor: str | None) -> Page:
+    """Find residents by phone number, email or part of their name, newest first."""
+    stmt = select(User).where(User.role == Role.RESIDENT)
+    query = query.strip()
+    if query:
+        login = normalize_login(query)
+        pattern = f"%{query.lower()}%"
+        matches = [func.lower(User.display_name).like(pattern), User.email.like(pattern)]
+        if login is not None:
+            matches.append((User.phone if login[0] == "phone" else User.email) == login[1])
+        stmt = stmt.where(or_(*matches))
+    return paginate(stmt, User.id, limit=limit, cursor=cursor, newest_first=True)
+
+
+def get_resident(user_id: int) -> Profile:
+    """Return one resident's profile for an admin."""
+    found = profile(user_id)
+    if found.user.role != Role.RESIDENT:
+        raise NotFound()
+    return found
+
+
+def account_events(user_id: int) -> list[AccountEvent]:
+    """Return the suspensions and reinstatements of an account, newest first."""
+    return list(
+        db.session.scalars(
+            select(AccountEvent)
+            .where(AccountEvent.user_id == user_id)
+            .order_by(AccountEvent.id.desc())
+        )
+    )
+
+
+def suspend_resident(user_id: int, *, reason: str, actor_id: int) -> User:
+    """Stop a resident from earning, keeping the admin's reason."""
+    return _set_suspension(user_id, suspend=True, reason=reason, actor_id=actor_id)
+
+
+def unsuspend_resident(user_id: int, *, reason: str, actor_id: int) -> User:
+    """Let a suspended resident earn again, keeping the admin's reason."""
+    return _set_suspension(user_id, suspend=False, reason=reason, actor_id=actor_id)
+
+
+def _set_suspension(user_id: int, *, suspend: bool, reason: str, actor_id: int) -> User:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed({"reason": ["Give a reason."]})
+    resident = get_resident(user_id).user
+    now = clock.now()
+    # Only a real change is recorded: suspending twice leaves one event.
+    changed = db.session.execute(
+        update(User)
+        .where(
+            User.id == user_id,
+            User.suspended_at.is_(None) if suspend else User.suspended_at.isnot(None),
+        )
+        .values(suspended_at=now if suspend else None, suspended_reason=reason if suspend else None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        kind = "suspend" if suspend else "unsuspend"
+        db.session.add(
+            AccountEvent(
+                user_id=user_id, kind=kind, reason=reason, actor_id=actor_id, created_at=now
+            )
+        )
+    db.session.commit()
+    db.session.refresh(resident)
+    return resident

@@ -29,20 +29,26 @@ IMAGE_SIZE = (800, 800)
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
-def create_reward(shop_id: int, data: dict) -> Reward:
-    """Add a reward to a shop."""
+def create_reward(shop_id: int, data: dict, *, image: bytes | None = None) -> Reward:
+    """Add a reward to a shop, with its picture if one is given."""
+    picture = reencode_image(image) if image is not None else None
     shop = get_shop(shop_id, include_inactive=True)
     reward = Reward(shop=shop)
     _apply(reward, data)
+    _set_picture(reward, picture)
     db.session.add(reward)
     db.session.commit()
     return reward
 
 
-def update_reward(reward_id: int, changes: dict, *, shop_id: int | None = None) -> Reward:
-    """Edit a reward; staff (`shop_id` given) reach their own shop's rewards only."""
+def update_reward(
+    reward_id: int, changes: dict, *, shop_id: int | None = None, image: bytes | None = None
+) -> Reward:
+    """Edit a reward (and its picture); staff (`shop_id` given) reach their own shop's only."""
+    picture = reencode_image(image) if image is not None else None
     reward = get_reward(reward_id, shop_id=shop_id)
     _apply(reward, changes)
+    _set_picture(reward, picture)
     db.session.commit()
     return reward
 
@@ -105,9 +111,9 @@ def list_shop_rewards(shop_id: int, *, limit: int, cursor: str | None) -> Page:
 
 def set_reward_image(reward_id: int, data: bytes, *, shop_id: int | None = None) -> Reward:
     """Store a reward's picture, re-encoded as a JPEG of at most 800×800."""
+    picture = reencode_image(data)
     reward = get_reward(reward_id, shop_id=shop_id)
-    reward.image = reencode_image(data)
-    reward.image_version += 1
+    _set_picture(reward, picture)
     db.session.commit()
     return reward
 
@@ -134,6 +140,12 @@ def reencode_image(data: bytes) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85, optimize=True)
     return out.getvalue()
+
+
+def _set_picture(reward: Reward, picture: bytes | None) -> None:
+    if picture is not None:
+        reward.image = picture
+        reward.image_version = (reward.image_version or 0) + 1
 
 
 def _apply(reward: Reward, data: dict) -> None:

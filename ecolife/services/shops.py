@@ -80,11 +80,25 @@ def get_shop(shop_id: int, *, include_inactive: bool = False) -> Shop:
     return shop
 
 
-def list_shops(*, limit: int, cursor: str | None, include_inactive: bool = False) -> Page:
-    """List shops in id order, a page at a time."""
+def list_shops(
+    *, limit: int, cursor: str | None, include_inactive: bool = False, search: str = ""
+) -> Page:
+    """List shops in id order, a page at a time; `search` matches names and districts."""
     stmt = select(Shop).options(undefer(Shop.rewards_count))
     if not include_inactive:
         stmt = stmt.where(Shop.active.is_(True))
+    if search.strip():
+        pattern = f"%{search.strip().lower()}%"
+        districts = select(District.code).where(
+            or_(func.lower(District.name_en).like(pattern), District.name_th.like(pattern))
+        )
+        stmt = stmt.where(
+            or_(
+                func.lower(Shop.name).like(pattern),
+                func.lower(Shop.name_en).like(pattern),
+                Shop.district_code.in_(districts),
+            )
+        )
     return paginate(stmt, Shop.id, limit=limit, cursor=cursor)
 
 
