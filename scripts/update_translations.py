@@ -47,8 +47,19 @@ def main() -> None:
         if not message.id:
             continue
         known = old.get(message.id) if old else None
-        message.string = extra.get(message.id) or (known.string if known else "")
-    missing = [m.id for m in template if m.id and not m.string]
+        if isinstance(message.id, tuple):
+            # Thai has one plural form: the JSON gives it under the singular msgid.
+            new = extra.get(message.id[0])
+            message.string = (
+                (new,) * template.num_plurals if new else (known.string if known else ("",))
+            )
+        else:
+            message.string = extra.get(message.id) or (known.string if known else "")
+    missing = [
+        m.id
+        for m in template
+        if m.id and not any(m.string if isinstance(m.string, tuple) else [m.string])
+    ]
     with PO.open("wb") as out:
         write_po(out, template, omit_header=False, sort_output=True, width=100)
     print(f"{PO.relative_to(ROOT)}: {len(template)} messages, {len(missing)} untranslated")

@@ -7,6 +7,7 @@ from flask import Flask, Response, json, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ecolife import errors
@@ -99,8 +100,13 @@ PROBLEMS: dict[str, tuple[int, str, object]] = {
     ),
 }
 
+CSRF_EXPIRED = _l(
+    "This form has expired or did not come from this site. Go back, reload the page and try again."
+)
+
 HTTP_CODES = {
     400: "bad_request",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
@@ -153,6 +159,8 @@ def handle_http_exception(exc: HTTPException):
     """Answer werkzeug's HTTP errors (404, 405, webargs' 422 …) in the right format."""
     db.session.rollback()
     code = HTTP_CODES.get(exc.code or 500, "internal_error")
+    if isinstance(exc, CSRFError):
+        return _html_error(400, CSRF_EXPIRED)
     if not wants_problem_json():
         return _html_error(exc.code or 500, PROBLEMS[code][2])
     messages = (getattr(exc, "data", None) or {}).get("messages")

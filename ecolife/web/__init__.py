@@ -1,10 +1,32 @@
-"""Server-rendered pages: health check, API docs, invites, home."""
+"""Server-rendered pages: public pages, console sign-in, the shop and admin consoles."""
 
 from flask import Flask
 
+from ecolife.web.session import console_user
+
 
 def register_web(app: Flask) -> None:
-    """Attach the page blueprints."""
-    from ecolife.web import pages
+    """Attach the page blueprints and what every console template needs."""
+    from ecolife.web import (
+        admin_people,
+        admin_reports,
+        admin_rules,
+        admin_shops,
+        console_auth,
+        pages,
+        shop_console,
+        shop_rewards,
+    )
 
-    app.register_blueprint(pages.bp)
+    for module in (
+        pages,
+        console_auth,
+        shop_console,
+        shop_rewards,
+        admin_shops,
+        admin_people,
+        admin_rules,
+        admin_reports,
+    ):
+        app.register_blueprint(module.bp)
+    app.jinja_env.globals["console_user"] = console_user

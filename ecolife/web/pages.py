@@ -62,7 +62,7 @@ def accept_invite(token: str):
                 error = _("This invite link is invalid, already used or expired.")
             else:
                 flash(_("Your password is set. You can sign in now."))
-                return redirect(url_for("pages.home"))
+                return redirect(url_for("console_auth.login_form"))
     return render_template("invite.html", error=error), 422 if error else 200
 
 

@@ -1,0 +1,155 @@
+"""The admin console's shop pages: list, add, edit, suspend, rotate QR, posters, CSV import."""
+
+import csv
+import io
+import zipfile
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ecolife.api.files import poster_file, private_file
+from ecolife.api.schemas import ShopCreateSchema, ShopUpdateSchema
+from ecolife.errors import ValidationFailed
+from ecolife.extensions import db
+from ecolife.models import Role, Shop
+from ecolife.services import shop_qr, shops
+from ecolife.shop_csv import COLUMNS, parse_shop_csv
+from ecolife.web.forms import submit, translate_errors
+from ecolife.web.schemas import SearchArgs
+from ecolife.web.session import console_required
+
+bp = Blueprint("admin_shops", __name__, url_prefix="/admin/shops")
+admin_required = console_required(Role.ADMIN)
+EDITABLE = ("name", "name_en", "district", "subdistrict", "address", "lat", "lon", "phone")
+
+
+@bp.get("/")
+@admin_required
+def index():
+    args = SearchArgs().load(request.args, unknown="exclude")
+    page = shops.list_shops(limit=50, cursor=args["after"], include_inactive=True, search=args["q"])
+    return render_template("admin/shops.html", page=page, q=args["q"])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new():
+    errors = {}
+    if request.method == "POST":
+        created, errors = submit(
+            ShopCreateSchema(), request.form, lambda d: shops.create_shop(d, d.pop("owner"))
+        )
+        if created is not None:
+            return render_template("admin/shop_created.html", created=[created])
+    return _form("admin/shop_new.html", None, request.form, errors)
+
+
+@bp.route("/<int:shop_id>", methods=["GET", "POST"])
+@admin_required
+def edit(shop_id: int):
+    shop = shops.get_shop(shop_id, include_inactive=True)
+    values, errors = (request.form if request.method == "POST" else _values(shop)), {}
+    if request.method == "POST":
+        saved, errors = submit(
+            ShopUpdateSchema(),
+            request.form,
+            lambda d: shops.update_shop(shop_id, d),
+            required=("name", "district"),
+        )
+        if saved is not None:
+            flash(_("Shop saved."))
+            return redirect(url_for(".edit", shop_id=shop_id))
+    return _form("admin/shop_edit.html", shop, values, errors)
+
+
+@bp.post("/<int:shop_id>/active")
+@admin_required
+def set_active(shop_id: int):
+    active = request.form.get("active") == "1"
+    shops.update_shop(shop_id, {"active": active})
+    flash(_("The shop takes part again.") if active else _("The shop is suspended."))
+    return redirect(url_for(".edit", shop_id=shop_id))
+
+
+@bp.post("/<int:shop_id>/rotate-qr")
+@admin_required
+def rotate_qr(shop_id: int):
+    shop_qr.rotate_shop_qr(shop_id)
+    flash(_("The shop has a new QR code. Print the new poster: the old one no longer works."))
+    return redirect(url_for(".edit", shop_id=shop_id))
+
+
+@bp.get("/<int:shop_id>/qr.png")
+@admin_required
+def qr_png(shop_id: int):
+    return private_file(shop_qr.shop_qr_png(shop_id), "image/png", f"shop-{shop_id}-qr.png")
+
+
+@bp.get("/<int:shop_id>/poster.<any(png, pdf):fmt>")
+@admin_required
+def poster(shop_id: int, fmt: str):
+    return poster_file(shop_qr.shop_poster(shop_id, fmt), fmt, shop_id)
+
+
+@bp.get("/posters.zip")
+@admin_required
+def all_posters():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for shop in shop_qr.active_shops_for_posters():
+            archive.writestr(
+                shop_qr.poster_filename(shop, "pdf"), shop_qr.shop_poster(shop.id, "pdf")
+            )
+    return private_file(buffer.getvalue(), "application/zip", "ecolife-posters.zip")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@admin_required
+def import_csv():
+    if request.method == "GET":
+        return render_template("admin/shop_import.html", problems={}, columns=COLUMNS)
+    upload = request.files.get("file")
+    try:
+        text = (upload.read() if upload else b"").decode("utf-8-sig")
+        rows, errors = parse_shop_csv(text)
+        created = shops.import_shops(rows, errors=errors)
+    except (UnicodeDecodeError, csv.Error):
+        problems = {"file": [_("Save the file as CSV in UTF-8 and try again.")]}
+    except ValidationFailed as exc:
+        db.session.rollback()
+        problems = _by_line(exc.errors)
+    else:
+        return render_template("admin/shop_created.html", created=created)
+    return render_template("admin/shop_import.html", problems=problems, columns=COLUMNS), 422
+
+
+@bp.get("/template.csv")
+@admin_required
+def csv_template():
+    return Response(
+        ",".join(COLUMNS) + "\n",
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="ecolife-shops.csv"'},
+    )
+
+
+def _by_line(errors: dict) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for key, messages in translate_errors(errors).items():
+        where, _dot, field = key.partition(".")
+        label = where.replace("line", _("Line")) if where.startswith("line") else where
+        grouped.setdefault(label, []).extend(f"{field}: {m}" if field else m for m in messages)
+    return grouped
+
+
+def _values(shop: Shop) -> dict:
+    values = {name: getattr(shop, name) for name in EDITABLE if name != "district"}
+    values = {k: "" if v is None else str(v) for k, v in values.items()}
+    values["district"] = shop.district_code
+    return values
+
+
+def _form(template: str, shop: Shop | None, values, errors):
+    return render_template(
+        template, shop=shop, values=values, errors=errors, districts=shops.list_districts()
+    ), 422 if errors else 200

@@ -1,0 +1,34 @@
+"""Form schemas of console actions the phone API does not offer."""
+
+from datetime import timedelta
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from ecolife import clock, rules
+from ecolife.api.fields import StrictSchema, text
+
+
+class ReasonSchema(StrictSchema):
+    reason = text(255, required=True)
+
+
+class AdjustmentSchema(ReasonSchema):
+    delta = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=-1_000_000, max=1_000_000)
+    )
+
+    @validates("delta")
+    def not_zero(self, value, **kwargs):
+        if value == 0:
+            raise ValidationError("Enter a number other than 0.")
+
+
+class SearchArgs(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+    after = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+def last_days(days: int = 30) -> dict:
+    """The default report range: the last `days` Bangkok days, today included."""
+    today = rules.bangkok_day_start(clock.now()).date()
+    return {"from": (today - timedelta(days=days - 1)).isoformat(), "to": today.isoformat()}

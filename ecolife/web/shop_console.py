@@ -1,0 +1,138 @@
+"""The shop console at /shop: the shop's QR, counter codes, redemptions, rewards, numbers."""
+
+from datetime import timedelta
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ecolife import clock, rules
+from ecolife.api.earning_schemas import CodeRequestSchema
+from ecolife.api.files import poster_file, private_file
+from ecolife.errors import NotFound, NotPending
+from ecolife.links import qr_link
+from ecolife.models import Role
+from ecolife.qr import qr_png
+from ecolife.services import actions, earning, impact, redemptions, reports, shop_qr, shops
+from ecolife.web.forms import submit
+from ecolife.web.session import console_required, console_user
+
+bp = Blueprint("shop_console", __name__, url_prefix="/shop")
+staff_required = console_required(Role.SHOP_STAFF)
+CHART_DAYS = 14
+
+
+def _shop_id() -> int:
+    return console_user().shop_id
+
+
+@bp.get("/")
+@staff_required
+def dashboard():
+    today = rules.bangkok_day_start(clock.now()).date()
+    days = impact.daily_impact(today - timedelta(days=CHART_DAYS - 1), today, shop_id=_shop_id())
+    return render_template(
+        "shop/dashboard.html",
+        shop=shops.get_shop(_shop_id(), include_inactive=True),
+        summary=reports.shop_summary(_shop_id()),
+        days=days,
+    )
+
+
+@bp.get("/qr")
+@staff_required
+def qr():
+    shop = shops.get_shop(_shop_id(), include_inactive=True)
+    return render_template("shop/qr.html", shop=shop, url=qr_link(shop.qr_token))
+
+
+@bp.get("/qr.png")
+@staff_required
+def qr_png_file():
+    return private_file(shop_qr.shop_qr_png(_shop_id()), "image/png", "shop-qr.png")
+
+
+@bp.get("/poster.<any(png, pdf):fmt>")
+@staff_required
+def poster(fmt: str):
+    return poster_file(shop_qr.shop_poster(_shop_id(), fmt), fmt, _shop_id())
+
+
+@bp.route("/counter", methods=["GET", "POST"])
+@staff_required
+def counter():
+    errors = {}
+    if request.method == "POST":
+        code, errors = submit(
+            CodeRequestSchema(),
+            request.form,
+            lambda d: earning.issue_code(console_user(), d["action"], d["quantity"]),
+        )
+        if code is not None:
+            return redirect(url_for(".code", code_id=code.id))
+    status = 422 if errors else 200
+    return render_template(
+        "shop/counter.html", actions=actions.list_actions(), errors=errors, values=request.form
+    ), status
+
+
+@bp.get("/codes/<int:code_id>")
+@staff_required
+def code(code_id: int):
+    earning_code = earning.get_code(_shop_id(), code_id)
+    return render_template("shop/code.html", code=earning_code, status=_code_status(earning_code))
+
+
+@bp.get("/codes/<int:code_id>/status")
+@staff_required
+def code_status(code_id: int):
+    return jsonify(_code_status(earning.get_code(_shop_id(), code_id)))
+
+
+@bp.get("/codes/<int:code_id>/qr.png")
+@staff_required
+def code_qr(code_id: int):
+    earning_code = earning.get_code(_shop_id(), code_id)
+    png = qr_png(qr_link(earning_code.token), box_size=12)
+    return private_file(png, "image/png", f"code-{code_id}.png")
+
+
+def _code_status(earning_code) -> dict:
+    now = clock.now()
+    seconds_left = max(0, int((earning_code.expires_at - now).total_seconds()))
+    return {"status": earning_code.status(now), "seconds_left": seconds_left}
+
+
+@bp.get("/redeem")
+@staff_required
+def redeem():
+    code_text = request.args.get("code", "").strip()
+    if not code_text:
+        return render_template("shop/redeem.html", code="", problem=None)
+    try:
+        redemption = redemptions.lookup_for_shop(_shop_id(), code_text)
+    except NotFound:
+        problem = _(
+            "No redemption with this code at your shop. Check the code, or the reward "
+            "may belong to another shop."
+        )
+        return render_template("shop/redeem.html", code=code_text, problem=problem), 404
+    return redirect(url_for(".redemption", redemption_id=redemption.id))
+
+
+@bp.get("/redemptions/<int:redemption_id>")
+@staff_required
+def redemption(redemption_id: int):
+    found = redemptions.get_shop_redemption(_shop_id(), redemption_id)
+    return render_template("shop/redemption.html", redemption=found, now=clock.now())
+
+
+@bp.post("/redemptions/<int:redemption_id>/confirm")
+@staff_required
+def confirm(redemption_id: int):
+    try:
+        redemptions.confirm_redemption(_shop_id(), console_user().id, redemption_id)
+    except NotPending:
+        flash(_("This redemption could not be confirmed: it is no longer waiting."), "error")
+    else:
+        flash(_("Confirmed. Hand the reward over."))
+    return redirect(url_for(".redemption", redemption_id=redemption_id))
