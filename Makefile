@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install system-deps translations lint clean
+.PHONY: run test install system-deps test-deps translations lint clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -20,6 +20,10 @@ install: system-deps $(STAMP) translations
 system-deps:
 	@bash scripts/system-deps.sh
 
+# The tests also drive Debian's Chromium with Playwright (pages and the fake camera).
+test-deps:
+	@bash scripts/system-deps.sh libfribidi0 chromium
+
 translations: $(STAMP)
 	@$(VENV)/bin/pybabel compile -d ecolife/translations >/dev/null
 
@@ -29,7 +33,7 @@ run: install
 	@echo "EcoLife on http://127.0.0.1:$(PORT)  (API docs: /api/docs)"
 	$(VENV)/bin/ecolife run --host 127.0.0.1 --port $(PORT)
 
-test: install
+test: install test-deps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Install the Debian packages EcoLife needs, when they are missing (Debian/Ubuntu, as root or with sudo).
+# Usage: system-deps.sh [package ...]   (default: what `make run` needs)
 set -euo pipefail
-packages=(libfribidi0)
+packages=("$@")
+[ ${#packages[@]} -eq 0 ] && packages=(libfribidi0)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null; then
-  echo "Please install: ${missing[*]} (needed for Thai text in posters)" >&2
+  echo "Please install: ${missing[*]} (Thai text in posters; Chromium for the browser tests)" >&2
   exit 0
 fi
 sudo_cmd=()
