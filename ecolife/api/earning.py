@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 
 from ecolife.api.earning_schemas import (
     ActionSchema,
+    CodePreviewSchema,
     LedgerPageSchema,
     MeSchema,
     ScanRequestSchema,
@@ -33,6 +34,14 @@ def create_scan(data):
     """Credit a refusal at a shop by its scanned poster or one-time code."""
     key = idempotency_key()
     return earning.earn_for_scan(current_user().id, key=key, **data)
+
+
+@bp.route("/codes/<path:code>")
+@resident_only
+@bp.response(200, CodePreviewSchema)
+def preview_code(code: str):
+    """Say what a scanned code is (a shop's poster, or a counter code and what it credits)."""
+    return earning.preview_code(code)
 
 
 @bp.route("/me")

@@ -76,6 +76,14 @@ class ScanSchema(Schema):
     created_at = fields.DateTime()
 
 
+class CodePreviewSchema(Schema):
+    kind = fields.String(metadata={"enum": ["shop", "one_time"]})
+    shop = fields.Nested(ShopRefSchema)
+    action = fields.Nested(ActionSchema, attribute="one_time.action", allow_none=True)
+    quantity = fields.Integer(attribute="one_time.quantity", allow_none=True)
+    expires_at = fields.DateTime(attribute="one_time.expires_at", allow_none=True)
+
+
 class ScanResultSchema(Schema):
     scan = fields.Nested(ScanSchema)
     balance = fields.Integer()

@@ -37,6 +37,29 @@ class ScanResult:
     balance: int
 
 
+@dataclass(frozen=True)
+class CodePreview:
+    shop: Shop
+    one_time: EarningCode | None
+
+    @property
+    def kind(self) -> str:
+        return "one_time" if self.one_time else "shop"
+
+
+def preview_code(text: str) -> CodePreview:
+    """Say what a scanned code is before crediting it: a shop's poster, or a counter code
+    with its action and quantity. Refuses what a scan would refuse for the code itself."""
+    shop, one_time = _resolve(text)
+    if not shop.active:
+        raise ShopInactive()
+    if one_time is not None:
+        rules.check_code(
+            clock.now(), expires_at=one_time.expires_at, used=one_time.used_at is not None
+        )
+    return CodePreview(shop, one_time)
+
+
 def earn_for_scan(
     user_id: int, *, key: str, code: str, action: str | None = None, quantity: int | None = None
 ) -> ScanResult:
