@@ -14,12 +14,14 @@ def register_web(app: Flask) -> None:
         admin_shops,
         console_auth,
         pages,
+        resident_app,
         shop_console,
         shop_rewards,
     )
 
     for module in (
         pages,
+        resident_app,
         console_auth,
         shop_console,
         shop_rewards,

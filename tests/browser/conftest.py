@@ -83,6 +83,7 @@ def new_page(browser, live_server):
             locale=lang,
             viewport={"width": viewport[0], "height": viewport[1]},
             accept_downloads=True,
+            timezone_id="Asia/Bangkok",
         )
         contexts.append(context)
         page = context.new_page()

@@ -1,0 +1,534 @@
+// EcoLife resident app: a small single-page app on the public /api/v1 (no framework).
+(function () {
+  "use strict";
+
+  var TEXT = window.ECOLIFE_TEXT;
+  var store = window.localStorage;
+  var view = document.getElementById("view");
+  var timers = [];
+  var stopCamera = null;
+  var generation = 0; // bumped on every navigation
+
+  // Wrap an async callback so that it does nothing once the user has moved to another screen.
+  function live(fn) {
+    var mine = generation;
+    return function () {
+      if (mine === generation) return fn.apply(this, arguments);
+    };
+  }
+
+  // ---------- language ----------
+  var lang = store.getItem("ecolife.lang") || "th";
+
+  // A table of words (kinds of entry, field messages) in the current language.
+  function words(key) {
+    return TEXT[lang][key] || TEXT.th[key];
+  }
+
+  function t(key, params) {
+    var value = TEXT[lang][key];
+    if (value === undefined) value = TEXT.th[key] || key;
+    return String(value).replace(/\{(\w+)\}/g, function (_m, name) {
+      return params && params[name] !== undefined ? params[name] : "";
+    });
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = lang;
+    document.getElementById("lang-switch").textContent = t("switchTo");
+  }
+
+  document.getElementById("lang-switch").addEventListener("click", function () {
+    lang = lang === "th" ? "en" : "th";
+    store.setItem("ecolife.lang", lang);
+    applyLanguage();
+    route();
+  });
+
+  // ---------- DOM ----------
+  function h(tag, attrs) {
+    var el = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value === null || value === undefined || value === false) return;
+      if (name.slice(0, 2) === "on") el.addEventListener(name.slice(2), value);
+      else if (name === "text") el.textContent = value;
+      else el.setAttribute(name, value === true ? "" : value);
+    });
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === null || child === undefined || child === false) continue;
+      (Array.isArray(child) ? child : [child]).forEach(function (c) {
+        if (c !== null && c !== undefined && c !== false) {
+          el.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+        }
+      });
+    }
+    return el;
+  }
+
+  function show() {
+    stopTimers();
+    var parts = Array.prototype.slice.call(arguments).filter(function (part) { return part; });
+    view.replaceChildren.apply(view, parts);
+    window.scrollTo(0, 0);
+  }
+
+  function stopTimers() {
+    timers.forEach(function (id) { clearInterval(id); clearTimeout(id); });
+    timers = [];
+    if (stopCamera) {
+      stopCamera();
+      stopCamera = null;
+    }
+  }
+
+  function go(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  }
+
+  function message(text, kind) {
+    return h("p", { class: "message " + (kind || "error"), role: kind === "ok" ? "status" : "alert", "data-test": "message" }, text);
+  }
+
+  function loading() {
+    show(h("p", { class: "muted center" }, t("loading")));
+  }
+
+  function localName(item) {
+    if (lang === "en" && item.name_en) return item.name_en;
+    return item.name_th || item.name;
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // ---------- API ----------
+  function tokens() {
+    try { return JSON.parse(store.getItem("ecolife.tokens")) || null; } catch (e) { return null; }
+  }
+
+  function saveSession(body) {
+    store.setItem("ecolife.tokens", JSON.stringify({ access: body.access_token, refresh: body.refresh_token }));
+  }
+
+  function forgetSession() {
+    store.removeItem("ecolife.tokens");
+  }
+
+  function NetworkError() { this.network = true; }
+
+  function request(method, path, options) {
+    options = options || {};
+    var headers = { Accept: "application/json", "Accept-Language": lang };
+    var session = tokens();
+    if (session && options.auth !== false) headers.Authorization = "Bearer " + session.access;
+    if (options.key) headers["Idempotency-Key"] = options.key;
+    if (options.body !== undefined) headers["Content-Type"] = "application/json";
+    return fetch("/api/v1" + path, {
+      method: method,
+      headers: headers,
+      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+      cache: "no-store"
+    }).then(function (response) {
+      if (options.raw && response.ok) return response.blob();
+      return response.text().then(function (text) {
+        var data = text ? JSON.parse(text) : null;
+        if (response.ok) return data;
+        var problem = data || { code: "internal_error", detail: t("somethingWrong") };
+        problem.status = response.status;
+        throw problem;
+      });
+    }, function () {
+      throw new NetworkError();
+    });
+  }
+
+  // One refresh at a time: a refresh token works once, and a second use would end the session.
+  var refreshing = null;
+
+  function refreshTokens(session) {
+    if (!refreshing) {
+      refreshing = request("POST", "/auth/refresh", { auth: false, body: { refresh_token: session.refresh } })
+        .then(function (body) { saveSession(body); }, function (problem) {
+          if (!problem.network) forgetSession();
+          throw problem;
+        })
+        .finally(function () { refreshing = null; });
+    }
+    return refreshing;
+  }
+
+  // Call the API, refreshing an expired access token once.
+  function api(method, path, options) {
+    var sentWith = tokens();
+    return request(method, path, options).catch(function (problem) {
+      if (problem.code !== "invalid_token" || !sentWith || (options && options.retried)) throw problem;
+      var now = tokens();
+      // Another call may have refreshed meanwhile: then just retry with the new token.
+      var ready = now && now.access !== sentWith.access ? Promise.resolve() : refreshTokens(sentWith);
+      return ready.then(function () {
+        return api(method, path, Object.assign({}, options, { retried: true }));
+      }, function (refreshProblem) {
+        if (refreshProblem.network) throw refreshProblem;
+        go("#/login");
+        throw problem;
+      });
+    });
+  }
+
+  function problemText(problem) {
+    if (problem && problem.network) return t("networkError");
+    return (problem && problem.detail) || t("somethingWrong");
+  }
+
+  // ---------- sign in / sign up ----------
+  function authScreen(mode) {
+    var signingUp = mode === "signup";
+    var pending = store.getItem("ecolife.pendingClaim");
+    var errors = h("div");
+    var fields = {
+      display_name: signingUp ? input("display_name", t("displayName"), "text", "name") : null,
+      login: input("login", t("login"), "text", "username"),
+      password: input("password", t("password"), "password", signingUp ? "new-password" : "current-password", signingUp ? t("passwordHint") : null)
+    };
+    var button = h("button", { type: "submit", class: "button big", "data-test": "auth-submit" }, signingUp ? t("signUp") : t("signIn"));
+    var form = h("form", { class: "form", novalidate: true, onsubmit: submit },
+      errors,
+      signingUp ? fields.display_name.wrap : null,
+      fields.login.wrap,
+      fields.password.wrap,
+      button);
+
+    function submit(event) {
+      event.preventDefault();
+      errors.replaceChildren();
+      Object.keys(fields).forEach(function (k) { if (fields[k]) fields[k].error(""); });
+      var login = fields.login.el.value.trim();
+      var body = { password: fields.password.el.value };
+      if (signingUp) {
+        body.display_name = fields.display_name.el.value.trim();
+        body.locale = lang;
+        body[login.indexOf("@") >= 0 ? "email" : "phone"] = login;
+      } else {
+        body.login = login;
+      }
+      button.disabled = true;
+      request("POST", signingUp ? "/auth/register" : "/auth/login", { auth: false, body: body })
+        .then(function (data) {
+          saveSession(data);
+          var claim = store.getItem("ecolife.pendingClaim");
+          store.removeItem("ecolife.pendingClaim");
+          go(claim ? "#/claim/" + encodeURIComponent(claim) : "#/");
+        }, function (problem) {
+          button.disabled = false;
+          errors.replaceChildren(message(problemText(problem)));
+          var fieldErrors = (problem && problem.errors) || {};
+          Object.keys(fieldErrors).forEach(function (name) {
+            var target = fields[name] || (name === "phone" || name === "email" ? fields.login : null);
+            var text = [].concat(fieldErrors[name]).map(function (m) { return words("fields")[m] || m; }).join(" ");
+            if (target) target.error(text);
+          });
+        });
+    }
+
+    show(
+      h("section", { class: "hero" }, h("h1", {}, t("welcome")), h("p", {}, t("welcomeText"))),
+      pending ? message(t("signInToCollect"), "info") : null,
+      h("section", { class: "card" }, h("h2", {}, signingUp ? t("signUp") : t("signIn")), form,
+        h("p", { class: "center" }, h("a", { href: signingUp ? "#/login" : "#/signup", "data-test": "switch-auth" }, signingUp ? t("haveAccount") : t("noAccount"))))
+    );
+  }
+
+  function input(name, label, type, autocomplete, hint) {
+    var id = "f-" + name;
+    var el = h("input", { id: id, name: name, type: type, autocomplete: autocomplete, required: true });
+    var error = h("p", { class: "field-error", id: id + "-error", role: "alert", hidden: true });
+    var wrap = h("div", { class: "field" }, h("label", { for: id }, label), el, hint ? h("p", { class: "hint" }, hint) : null, error);
+    return {
+      el: el,
+      wrap: wrap,
+      error: function (text) {
+        error.textContent = text;
+        error.hidden = !text;
+        if (text) el.setAttribute("aria-invalid", "true"); else el.removeAttribute("aria-invalid");
+      }
+    };
+  }
+
+  // ---------- home ----------
+  function homeScreen() {
+    loading();
+    Promise.all([api("GET", "/me"), api("GET", "/me/ledger?limit=10"), api("GET", "/me/redemptions?limit=10")])
+      .then(live(function (results) {
+        var me = results[0], ledger = results[1].items, held = results[2].items.filter(function (r) { return r.status === "pending"; });
+        var items = Object.keys(me.impact.items).reduce(function (sum, k) { return sum + me.impact.items[k]; }, 0);
+        show(
+          h("section", { class: "balance" },
+            h("p", { class: "muted" }, t("yourPoints")),
+            h("p", { class: "big-number", "data-test": "balance" }, String(me.balance)),
+            h("div", { class: "impact" },
+              h("p", {}, h("strong", { "data-test": "items" }, String(items)), " ", t("itemsAvoided")),
+              h("p", {}, h("strong", { "data-test": "grams" }, String(Math.round(me.impact.grams_plastic * 10) / 10)), " ", t("gramsAvoided")))),
+          h("a", { class: "button huge", href: "#/scan", "data-test": "scan" }, t("scan")),
+          h("a", { class: "button big secondary", href: "#/shops", "data-test": "rewards" }, t("rewards")),
+          held.length ? h("section", { class: "card" }, h("h2", {}, t("pendingRewards")),
+            h("ul", { class: "list" }, held.map(function (r) {
+              return h("li", {}, h("a", { href: "#/redemptions/" + r.id }, localName(r.reward), " · ", r.code));
+            }))) : null,
+          h("section", { class: "card" }, h("h2", {}, t("history")),
+            ledger.length ? h("ul", { class: "list history", "data-test": "history" }, ledger.map(historyRow)) : h("p", { class: "muted" }, t("noHistory"))),
+          h("p", { class: "center" }, h("button", { type: "button", class: "linkish", onclick: signOut }, t("signOut")))
+        );
+      }), live(failed(homeScreen)));
+  }
+
+  function historyRow(entry) {
+    var when = new Date(entry.created_at).toLocaleString(lang === "th" ? "th-TH" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+    return h("li", {},
+      h("span", {}, words("kinds")[entry.kind] || entry.kind, entry.shop ? " · " + localName(entry.shop) : "", h("br"), h("small", { class: "muted" }, when)),
+      h("strong", { class: entry.delta > 0 ? "plus" : "minus" }, (entry.delta > 0 ? "+" : "") + entry.delta));
+  }
+
+  function signOut() {
+    api("POST", "/auth/logout").catch(function () { /* the tokens are forgotten anyway */ });
+    forgetSession();
+    go("#/login");
+  }
+
+  // A failed load: a clear message and a retry button that runs the same screen again.
+  function failed(again) {
+    return function (problem) {
+      if (problem && problem.code === "invalid_token") return;
+      show(message(problemText(problem)), h("button", { type: "button", class: "button big", "data-test": "retry", onclick: again }, t("retry")),
+        h("p", { class: "center" }, h("a", { href: "#/" }, t("home"))));
+    };
+  }
+
+  // ---------- scanning ----------
+  function tokenFrom(text) {
+    text = (text || "").trim();
+    var match = text.match(/\/q\/([A-Za-z0-9_-]{16,64})\/?$/);
+    if (match) return match[1];
+    return /^[A-Za-z0-9_-]{16,64}$/.test(text) ? text : null;
+  }
+
+  function scanScreen() {
+    var video = h("video", { playsinline: true, muted: true, class: "camera" });
+    var status = h("p", { class: "muted center", "data-test": "scan-status" }, t("scanHelp"));
+    var manual = h("input", { id: "manual-code", autocomplete: "off", spellcheck: "false" });
+    var form = h("form", { class: "form", onsubmit: function (event) {
+      event.preventDefault();
+      var token = tokenFrom(manual.value);
+      if (token) go("#/claim/" + token);
+      else status.replaceWith(status = message(t("notOurCode")));
+    } }, h("label", { for: "manual-code" }, t("typeCode")), manual, h("button", { class: "button", type: "submit" }, t("go")));
+    show(h("h1", {}, t("scanTitle")), video, status, form, h("p", { class: "center" }, h("a", { href: "#/" }, t("back"))));
+
+    stopCamera = QrCamera.start(video, function (text) {
+      var token = tokenFrom(text);
+      if (token) { go("#/claim/" + token); return true; }
+      status.replaceWith(status = message(t("notOurCode")));
+      return false;
+    }, function () { status.replaceWith(status = message(t("cameraFailed"))); });
+  }
+
+  // ---------- claiming points ----------
+  function claimScreen(token) {
+    if (!tokens()) {
+      store.setItem("ecolife.pendingClaim", token);
+      go("#/login");
+      return;
+    }
+    loading();
+    Promise.all([api("GET", "/codes/" + encodeURIComponent(token)), api("GET", "/actions")])
+      .then(live(function (results) { claimForm(token, results[0], results[1]); }),
+        live(function (problem) {
+          if (problem && problem.code === "invalid_token") return;
+          if (problem && problem.network) return failed(function () { claimScreen(token); })(problem);
+          show(message(problemText(problem)), h("a", { class: "button big", href: "#/" }, t("home")));
+        }));
+  }
+
+  function claimForm(token, preview, actions) {
+    var chosen = { action: "bag", quantity: 1 };
+    var body = h("div");
+    var button = h("button", { type: "button", class: "button huge", "data-test": "collect", onclick: collect }, t("collect"));
+    var outcome = h("div");
+    if (preview.kind === "one_time") {
+      body.append(h("p", { class: "claim-what" }, t("oneTime", { action: preview.action.name, quantity: preview.quantity })));
+    } else {
+      var quantity = h("output", { class: "qty", "data-test": "quantity" }, "1");
+      body.append(
+        h("h2", {}, t("whatRefused")),
+        h("div", { class: "choices", role: "radiogroup" }, actions.map(function (action) {
+          return h("button", {
+            type: "button", class: "choice", role: "radio", "aria-checked": String(action.code === chosen.action),
+            "data-action": action.code, onclick: function () {
+              chosen.action = action.code;
+              body.querySelectorAll(".choice").forEach(function (b) { b.setAttribute("aria-checked", String(b.dataset.action === action.code)); });
+            }
+          }, h("strong", {}, action.name), h("small", {}, "+" + action.points + " " + t("points")));
+        })),
+        h("div", { class: "stepper" }, h("span", {}, t("howMany")),
+          h("button", { type: "button", class: "step", "aria-label": "-", onclick: function () { chosen.quantity = Math.max(1, chosen.quantity - 1); quantity.textContent = chosen.quantity; } }, "−"),
+          quantity,
+          h("button", { type: "button", class: "step", "aria-label": "+", onclick: function () { chosen.quantity = Math.min(5, chosen.quantity + 1); quantity.textContent = chosen.quantity; } }, "+")));
+    }
+    show(h("h1", {}, localName(preview.shop)), body, button, outcome);
+
+    function collect() {
+      var payload = preview.kind === "one_time" ? { code: token } : { code: token, action: chosen.action, quantity: chosen.quantity };
+      // The same claim keeps its Idempotency-Key, so a retry after a lost answer credits once.
+      var id = JSON.stringify(payload);
+      var pending = JSON.parse(store.getItem("ecolife.pendingScan") || "null");
+      var key = pending && pending.id === id ? pending.key : newKey();
+      store.setItem("ecolife.pendingScan", JSON.stringify({ id: id, key: key }));
+      button.disabled = true;
+      button.textContent = t("collecting");
+      outcome.replaceChildren();
+      var render = live(function (draw) { draw(); });
+      api("POST", "/scans", { key: key, body: payload }).then(function (result) {
+        store.removeItem("ecolife.pendingScan");
+        render(function () { show(h("section", { class: "won center", "data-test": "won" },
+          h("p", { class: "big-number" }, t("won", { points: result.scan.points })),
+          h("p", {}, t("wonText", { balance: result.balance }))),
+        h("a", { class: "button huge", href: "#/", "data-test": "home" }, t("home"))); });
+      }, live(function (problem) {
+        button.textContent = t("collect");
+        if (problem && problem.network) {
+          button.disabled = false;
+          outcome.replaceChildren(message(t("networkError")),
+            h("button", { type: "button", class: "button big", "data-test": "retry", onclick: collect }, t("retry")));
+          button.hidden = true;
+          return;
+        }
+        store.removeItem("ecolife.pendingScan");
+        button.hidden = true;
+        outcome.replaceChildren(message(problemText(problem)), h("a", { class: "button big secondary", href: "#/" }, t("home")));
+      }));
+    }
+  }
+
+  // ---------- shops and rewards ----------
+  function shopsScreen() {
+    loading();
+    api("GET", "/shops?limit=100").then(live(function (page) {
+      show(h("h1", {}, t("shops")), h("ul", { class: "cards" }, page.items.map(function (shop) {
+        return h("li", {}, h("a", { class: "card link", href: "#/shops/" + shop.id },
+          h("strong", {}, localName(shop)), h("span", { class: "muted" }, shop.district_name),
+          h("span", { class: "pill" }, t("rewardsCount", { count: shop.rewards_count }))));
+      })), h("p", { class: "center" }, h("a", { href: "#/" }, t("back"))));
+    }), live(failed(shopsScreen)));
+  }
+
+  function shopScreen(id) {
+    loading();
+    Promise.all([api("GET", "/shops/" + id), api("GET", "/me")]).then(live(function (results) {
+      var shop = results[0], balance = results[1].balance;
+      show(h("h1", {}, localName(shop)), h("p", { class: "muted" }, shop.district_name),
+        shop.rewards.length ? h("ul", { class: "rewards" }, shop.rewards.map(function (reward) {
+          var enough = balance >= reward.points;
+          return h("li", { class: "card reward", "data-test": "reward" },
+            reward.image_url ? h("img", { src: reward.image_url, alt: "", class: "reward-img" }) : null,
+            h("div", {}, h("strong", {}, reward.name), reward.description ? h("p", { class: "muted" }, reward.description) : null,
+              reward.stock_left !== null && reward.stock_left !== undefined ? h("small", { class: "muted" }, t("stockLeft", { count: reward.stock_left })) : null),
+            h("div", { class: "reward-cost" }, h("strong", {}, reward.points + " " + t("points")),
+              h("button", { type: "button", class: "button", disabled: !enough, "data-test": "request", onclick: function () { requestReward(reward); } },
+                enough ? t("request") : t("notEnough"))));
+        })) : h("p", { class: "muted" }, t("noRewards")),
+        h("p", { class: "center" }, h("a", { href: "#/shops" }, t("back"))));
+    }), live(failed(function () { shopScreen(id); })));
+  }
+
+  function requestReward(reward) {
+    if (!window.confirm(t("confirmRequest", { name: reward.name, points: reward.points }))) return;
+    var key = newKey();
+    function attempt() {
+      api("POST", "/redemptions", { key: key, body: { reward_id: reward.id } }).then(function (result) {
+        go("#/redemptions/" + result.redemption.id);
+      }, function (problem) {
+        show(message(problemText(problem)),
+          problem && problem.network ? h("button", { type: "button", class: "button big", "data-test": "retry", onclick: attempt }, t("retry")) : null,
+          h("p", { class: "center" }, h("a", { href: "#/shops" }, t("back"))));
+      });
+    }
+    attempt();
+  }
+
+  // ---------- a redemption ----------
+  function redemptionScreen(id) {
+    loading();
+    api("GET", "/redemptions/" + id).then(live(function (redemption) {
+      if (redemption.status !== "pending") return showOutcome(redemption);
+      var qr = h("img", { class: "qr", alt: redemption.code, "data-test": "redemption-qr" });
+      var countdown = h("p", { class: "countdown", "data-test": "countdown" });
+      var cancel = h("button", { type: "button", class: "button secondary", "data-test": "cancel", onclick: function () {
+        if (!window.confirm(t("cancelAsk"))) return;
+        api("POST", "/redemptions/" + id + "/cancel").then(function (result) { showOutcome(result.redemption); },
+          function (problem) { view.append(message(problemText(problem))); });
+      } }, t("cancel"));
+      show(h("p", { class: "muted center" }, t("showToShop")), h("h1", { class: "center" }, localName(redemption.reward)),
+        h("div", { class: "qr-box" }, qr), h("p", { class: "code", "data-test": "redemption-code" }, redemption.code), countdown, cancel,
+        h("p", { class: "center" }, h("a", { href: "#/" }, t("home"))));
+      api("GET", "/redemptions/" + id + "/qr.png", { raw: true }).then(function (blob) { qr.src = URL.createObjectURL(blob); }, function () {});
+      var deadline = new Date(redemption.expires_at).getTime();
+      function tick() {
+        var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+        countdown.textContent = t("validFor", { time: Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2) });
+      }
+      tick();
+      timers.push(setInterval(tick, 1000));
+      // Polling shows the shop's confirmation; a failed poll is simply retried.
+      timers.push(setInterval(function () {
+        api("GET", "/redemptions/" + id).then(live(function (now) { if (now.status !== "pending") showOutcome(now); }), function () {});
+      }, 2500));
+    }), live(failed(function () { redemptionScreen(id); })));
+  }
+
+  function showOutcome(redemption) {
+    var ok = redemption.status === "confirmed";
+    show(h("section", { class: "won center", "data-test": "redemption-" + redemption.status },
+      h("p", { class: "big-number" }, ok ? "✓" : "↺"),
+      h("h1", {}, localName(redemption.reward)),
+      h("p", {}, t(redemption.status))),
+    h("a", { class: "button huge", href: "#/" }, t("home")));
+  }
+
+  // ---------- routing ----------
+  function route() {
+    generation += 1;
+    stopTimers();
+    applyLanguage();
+    var path = location.hash.replace(/^#/, "") || "/";
+    var parts = path.split("/").filter(Boolean);
+    if (parts[0] === "claim" && parts[1]) return claimScreen(decodeURIComponent(parts[1]));
+    if (parts[0] === "signup") return authScreen("signup");
+    if (parts[0] === "login" || !tokens()) return authScreen("login");
+    if (parts[0] === "scan") return scanScreen();
+    if (parts[0] === "shops" && parts[1]) return shopScreen(Number(parts[1]));
+    if (parts[0] === "shops") return shopsScreen();
+    if (parts[0] === "redemptions" && parts[1]) return redemptionScreen(Number(parts[1]));
+    return homeScreen();
+  }
+
+  function updateOnline() {
+    var banner = document.getElementById("offline");
+    banner.textContent = t("offline");
+    banner.hidden = navigator.onLine;
+  }
+
+  window.addEventListener("hashchange", route);
+  window.addEventListener("online", updateOnline);
+  window.addEventListener("offline", updateOnline);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(function () { /* works without */ });
+  }
+  updateOnline();
+  route();
+})();
