@@ -26,7 +26,8 @@ def _database_url(default: str) -> str:
 class Config:
     SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'ecolife.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A ping before each checkout survives database restarts, at one round trip per request.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": _env("DATABASE_PRE_PING", "on") != "off"}
     PUBLIC_BASE_URL = (_env("PUBLIC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/")
     REDIS_URL = _env("REDIS_URL")
 

@@ -1,0 +1,36 @@
+"""The load benchmark runs end to end (gunicorn + PostgreSQL) and leaves a ledger that adds up.
+
+Timing is not asserted here: the numbers live in bench/README.md.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import POSTGRES_URL
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.postgres
+def test_the_benchmark_smoke_run_passes(tmp_path):
+    url = POSTGRES_URL.rsplit("/", 1)[0] + "/ecolife_bench_smoke"
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", "--smoke", "--database-url", url, "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((tmp_path / "smoke.json").read_text())
+    assert results["verify_ledger"]["exit"] == 0
+    for name, report in results["scenarios"].items():
+        assert report["requests"] > 0, name
+        assert report["connection_errors"] == 0, name
+    assert results["scenarios"]["scans"]["statuses"] == {
+        "201": results["scenarios"]["scans"]["requests"]
+    }
