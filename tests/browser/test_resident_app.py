@@ -116,7 +116,15 @@ def test_a_reward_is_confirmed_by_the_shop_and_another_is_cancelled(
     page.goto(f"/app/#/shops/{shop_id}")
     page.click("[data-test=request]")
     page.wait_for_selector("[data-test=redemption-code]")
-    page.wait_for_function("document.querySelector('[data-test=redemption-qr]').naturalWidth > 0")
+    # (wait_for_function would need eval, which the app's CSP rightly refuses)
+    qr = page.wait_for_selector("[data-test=redemption-qr][src^='blob:']")
+    qr.wait_for_element_state("stable")
+    assert (
+        page.locator("[data-test=redemption-qr]").evaluate(
+            "img => img.decode().then(() => img.naturalWidth)"
+        )
+        > 0
+    )
     code = page.inner_text("[data-test=redemption-code]")
     assert re.fullmatch(r"[0-9A-Z]{6}", code)
     assert "ใช้ได้อีก 1" in page.inner_text("[data-test=countdown]")  # 15 minutes to go
