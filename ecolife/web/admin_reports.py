@@ -16,7 +16,6 @@ from ecolife.web.session import console_required
 
 bp = Blueprint("admin_reports", __name__, url_prefix="/admin")
 admin_required = console_required(Role.ADMIN)
-TABLES = ("days", "shops", "districts")
 
 
 @bp.get("/")
