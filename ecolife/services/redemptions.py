@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ecolife import clock
 from ecolife.errors import (
+    AccountSuspended,
     InsufficientPoints,
     NotFound,
     NotPending,
@@ -136,6 +137,8 @@ def _hold_in_savepoint(resident: User, reward_id: int, now: datetime) -> Redempt
 
 
 def _hold(resident: User, reward_id: int, now: datetime) -> RedemptionResult:
+    if resident.is_suspended:
+        raise AccountSuspended()
     reward = db.session.get(Reward, reward_id)
     if reward is None or not reward.available_at(now):
         raise RewardUnavailable()

@@ -9,6 +9,7 @@ import zxingcpp
 from PIL import Image
 
 from ecolife import clock
+from ecolife.services import residents
 from tests.factories import bearer, redeem
 
 CODE = re.compile(r"^[346789ABCDEFGHJKMNPQRTUVWXY]{6}$")
@@ -291,3 +292,13 @@ def test_bad_statement_ranges_are_refused(client, setup, make_admin, query):
         f"/api/v1/admin/shops/{shop_id}/statement{query}", headers=bearer(make_admin())
     )
     assert response.status_code == 422
+
+
+def test_a_suspended_resident_cannot_redeem(client, app, setup, make_admin):
+    resident, _staff, _shop_id, reward_id = setup
+    with app.app_context():
+        residents.suspend_resident(resident.user.id, reason="abuse", actor_id=make_admin().user.id)
+    response = redeem(client, resident, reward_id)
+    assert (response.status_code, response.get_json()["code"]) == (403, "account_suspended")
+    assert me(client, resident)["balance"] == 50
+    assert stock(client, reward_id) == 2
