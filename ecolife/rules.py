@@ -1,7 +1,7 @@
 """Pure earning policy: points, cooldowns, daily caps and code expiry. No I/O here."""
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ecolife.errors import (
@@ -38,10 +38,19 @@ class ScanHistory:
     scans_today: int
 
 
+def bangkok_midnight(day: date) -> datetime:
+    """Return the moment (aware) a Bangkok calendar day begins."""
+    return datetime.combine(day, time(0), tzinfo=BANGKOK)
+
+
 def bangkok_day_start(now: datetime) -> datetime:
     """Return the moment (aware) the Bangkok calendar day containing `now` began."""
-    local = now.astimezone(BANGKOK)
-    return datetime.combine(local.date(), time(0), tzinfo=BANGKOK)
+    return bangkok_midnight(now.astimezone(BANGKOK).date())
+
+
+def bangkok_days(first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """Return [start, end) of whole Bangkok days, first to last inclusive."""
+    return bangkok_midnight(first_day), bangkok_midnight(last_day + timedelta(days=1))
 
 
 def seconds_until_next_bangkok_day(now: datetime) -> int:

@@ -1,7 +1,7 @@
 """Plastic avoided and points moved, by Bangkok day, shop and district, for the consoles."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import String, and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
@@ -70,13 +70,6 @@ class ShopStatement:
     expired: int
 
 
-def day_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:
-    """Return [start, end) of whole Bangkok days, first to last inclusive."""
-    start = datetime.combine(first_day, datetime.min.time(), tzinfo=rules.BANGKOK)
-    end = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=rules.BANGKOK)
-    return start, end
-
-
 def _scan_sums():
     return (
         func.count(Scan.id),
@@ -87,7 +80,7 @@ def _scan_sums():
 
 
 def _in_range(first_day: date, last_day: date):
-    start, end = day_bounds(first_day, last_day)
+    start, end = rules.bangkok_days(first_day, last_day)
     return Scan.created_at >= start, Scan.created_at < end
 
 
@@ -136,7 +129,7 @@ def impact_by_district(first_day: date, last_day: date) -> list[GroupImpact]:
 
 def shop_statements(first_day: date, last_day: date) -> list[ShopStatement]:
     """Points each shop issued and redeemed over the days, and its redemptions by outcome."""
-    start, end = day_bounds(first_day, last_day)
+    start, end = rules.bangkok_days(first_day, last_day)
     issued = (
         select(Scan.shop_id, func.sum(Scan.points).label("points"))
         .where(Scan.created_at >= start, Scan.created_at < end)

@@ -1,6 +1,6 @@
 """What a shop issued and redeemed, for its staff and for admins."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -47,8 +47,7 @@ def shop_summary(shop_id: int) -> dict:
 def shop_statement(shop_id: int, first_day: date, last_day: date) -> dict:
     """A shop's figures for whole Bangkok days, first to last inclusive."""
     get_shop(shop_id, include_inactive=True)
-    start = datetime.combine(first_day, datetime.min.time(), tzinfo=rules.BANGKOK)
-    end = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=rules.BANGKOK)
+    start, end = rules.bangkok_days(first_day, last_day)
     return {
         "shop_id": shop_id,
         "from": first_day,

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -185,5 +185,6 @@ def _coerce(field: fields.Field, name: str, value: str) -> Any:
 
 def _day_edge(value: str, *, end: bool) -> datetime:
     # A date picker says a whole Bangkok day: "until" means until the end of it.
-    day = date.fromisoformat(value) + timedelta(days=1 if end else 0)
-    return datetime.combine(day, time(0), tzinfo=rules.BANGKOK)
+    day = date.fromisoformat(value)
+    start, next_start = rules.bangkok_days(day, day)
+    return next_start if end else start

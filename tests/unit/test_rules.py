@@ -1,6 +1,6 @@
 """The pure earning rules, at their boundaries, without an app."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -132,3 +132,9 @@ def test_a_used_code_is_used_even_after_expiry():
 
 def test_points_are_per_item():
     assert rules.scan_points(5, 3) == 15
+
+
+def test_bangkok_days_run_from_midnight_to_the_midnight_after_the_last_day():
+    start, end = rules.bangkok_days(date(2026, 11, 1), date(2026, 11, 3))
+    assert start == datetime(2026, 10, 31, 17, 0, tzinfo=UTC)
+    assert end == datetime(2026, 11, 3, 17, 0, tzinfo=UTC)
