@@ -110,7 +110,7 @@ def posters(out_dir: Path, fmt: str) -> None:
         for shop in bar:
             for each in formats:
                 path = out_dir / shop_qr.poster_filename(shop, each)
-                _write_file(path, shop_qr.shop_poster(shop.id, each))
+                _write_file(path, shop_qr.render_poster(shop, each))
                 written += 1
     click.echo(f"Wrote {written} posters for {len(shops)} active shops to {out_dir}.")
 

@@ -17,8 +17,6 @@ from ecolife.api.reward_schemas import (
 )
 from ecolife.api.security import current_user, staff_only
 from ecolife.api.uploads import IMAGE_DOC, uploaded_image
-from ecolife.links import qr_link
-from ecolife.qr import qr_png
 from ecolife.services import earning, redemptions, reports, rewards, shop_qr
 
 bp = Blueprint("shop_staff", __name__, url_prefix="/api/v1/shop", description="Shop staff")
@@ -46,8 +44,7 @@ def get_code(code_id: int):
 @bp.doc(**QR_DOC)
 def code_qr(code_id: int):
     """Return the one-time code's QR as a PNG to show the customer."""
-    earning_code = earning.get_code(current_user().shop_id, code_id)
-    png = qr_png(qr_link(earning_code.token), box_size=12)
+    png = earning.code_qr_png(current_user().shop_id, code_id)
     return private_file(png, "image/png", f"code-{code_id}.png")
 
 

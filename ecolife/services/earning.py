@@ -20,7 +20,9 @@ from ecolife.errors import (
     ValidationFailed,
 )
 from ecolife.extensions import db
+from ecolife.links import qr_link
 from ecolife.models import Action, EarningCode, EntryKind, Impact, LedgerEntry, Scan, Shop, User
+from ecolife.qr import qr_png
 from ecolife.security import random_token
 from ecolife.services import idempotency
 from ecolife.services.actions import find_action
@@ -109,6 +111,11 @@ def issue_code(staff: User, action_code: str, quantity: int = 1) -> EarningCode:
     db.session.add(earning_code)
     db.session.commit()
     return earning_code
+
+
+def code_qr_png(shop_id: int, code_id: int) -> bytes:
+    """Render one of the shop's one-time codes as a QR, large enough to scan off a screen."""
+    return qr_png(qr_link(get_code(shop_id, code_id).token), box_size=12)
 
 
 def get_code(shop_id: int, code_id: int) -> EarningCode:

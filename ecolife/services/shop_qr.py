@@ -38,7 +38,12 @@ def poster_info(shop: Shop) -> PosterInfo:
 
 def shop_poster(shop_id: int, fmt: PosterFormat) -> bytes:
     """Render the shop's poster as "png" or "pdf"."""
-    return RENDERERS[fmt](poster_info(get_shop(shop_id, include_inactive=True)))
+    return render_poster(get_shop(shop_id, include_inactive=True), fmt)
+
+
+def render_poster(shop: Shop, fmt: PosterFormat) -> bytes:
+    """Render the poster of a shop already loaded (bulk printing reads each shop once)."""
+    return RENDERERS[fmt](poster_info(shop))
 
 
 def shop_qr_png(shop_id: int) -> bytes:

@@ -98,7 +98,7 @@ def all_posters():
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for shop in shop_qr.active_shops_for_posters():
             archive.writestr(
-                shop_qr.poster_filename(shop, "pdf"), shop_qr.shop_poster(shop.id, "pdf")
+                shop_qr.poster_filename(shop, "pdf"), shop_qr.render_poster(shop, "pdf")
             )
     return private_file(buffer.getvalue(), "application/zip", "ecolife-posters.zip")
 

@@ -11,7 +11,6 @@ from ecolife.api.files import poster_file, private_file
 from ecolife.errors import NotFound, NotPending
 from ecolife.links import qr_link
 from ecolife.models import Role
-from ecolife.qr import qr_png
 from ecolife.services import actions, earning, impact, redemptions, reports, shop_qr, shops
 from ecolife.web.forms import submit
 from ecolife.web.session import console_required, console_user
@@ -91,8 +90,7 @@ def code_status(code_id: int):
 @bp.get("/codes/<int:code_id>/qr.png")
 @staff_required
 def code_qr(code_id: int):
-    earning_code = earning.get_code(_shop_id(), code_id)
-    png = qr_png(qr_link(earning_code.token), box_size=12)
+    png = earning.code_qr_png(_shop_id(), code_id)
     return private_file(png, "image/png", f"code-{code_id}.png")
 
 
