@@ -34,6 +34,12 @@ def normalize_login(raw: str) -> tuple[str, str] | None:
     return ("phone", phone) if phone else None
 
 
+def login_account_key(raw: str) -> str:
+    """Name the account a typed login is for, for per-account limits (however it was typed)."""
+    parsed = normalize_login(raw)
+    return parsed[1] if parsed else raw[:254]
+
+
 def normalize_thai_phone(raw: str) -> str | None:
     """Return any Thai phone number (landline or mobile) as +66…, or None."""
     mobile = normalize_thai_mobile(raw)

@@ -12,7 +12,7 @@ from ecolife.api.schemas import (
 )
 from ecolife.api.security import auth_required, current_session
 from ecolife.extensions import limiter
-from ecolife.identity import normalize_login
+from ecolife.identity import login_account_key
 from ecolife.services import accounts
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
@@ -21,8 +21,7 @@ bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Account
 def _login_key() -> str:
     body = request.get_json(silent=True)
     raw = body.get("login") if isinstance(body, dict) else None
-    parsed = normalize_login(raw) if isinstance(raw, str) else None
-    return f"login:{parsed[1] if parsed else str(raw)[:254]}"
+    return f"login:{login_account_key(raw if isinstance(raw, str) else str(raw))}"
 
 
 def _failed(response) -> bool:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from ecolife.api.schemas import LoginSchema
 from ecolife.errors import AccountSuspended, InvalidCredentials, PermissionDenied
 from ecolife.extensions import limiter
-from ecolife.identity import normalize_login
+from ecolife.identity import login_account_key
 from ecolife.services import accounts
 from ecolife.web.forms import submit
 from ecolife.web.session import console_user, home_of, safe_next, sign_in, sign_out
@@ -23,8 +23,7 @@ REFUSALS = {
 
 
 def _login_key() -> str:
-    parsed = normalize_login(request.form.get("login", ""))
-    return f"console-login:{parsed[1] if parsed else request.form.get('login', '')[:254]}"
+    return f"console-login:{login_account_key(request.form.get('login', ''))}"
 
 
 def _failed(response) -> bool:

@@ -3,6 +3,7 @@
 import pytest
 
 from ecolife.identity import (
+    login_account_key,
     normalize_email,
     normalize_login,
     normalize_thai_mobile,
@@ -68,3 +69,9 @@ def test_a_login_is_an_email_or_a_phone():
     assert normalize_login("X@Y.th") == ("email", "x@y.th")
     assert normalize_login("0812345678") == ("phone", "+66812345678")
     assert normalize_login("someone") is None
+
+
+def test_a_login_is_limited_per_account_however_it_is_typed():
+    assert login_account_key("081-234-5678") == login_account_key("+66812345678")
+    assert login_account_key(" Owner@Example.com ") == "owner@example.com"
+    assert login_account_key("x" * 300) == "x" * 254
