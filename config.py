@@ -26,8 +26,12 @@ def _database_url(default: str) -> str:
 class Config:
     SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'ecolife.db'}")
-    # A ping before each checkout survives database restarts, at one round trip per request.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": _env("DATABASE_PRE_PING", "on") != "off"}
+    # Before a pooled connection is used: "idle" pings one that sat unused for 10 s or more
+    # (a restarted database or a dropped idle connection is caught, busy connections pay
+    # nothing), "on" pings every time (one round trip per request), "off" never does.
+    DATABASE_PRE_PING = _env("DATABASE_PRE_PING", "idle")
+    DATABASE_PING_IDLE_SECONDS = 10.0
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": DATABASE_PRE_PING == "on"}
     PUBLIC_BASE_URL = (_env("PUBLIC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/")
     REDIS_URL = _env("REDIS_URL")
 

@@ -1,11 +1,13 @@
 """Engine set-up: SQLite in WAL mode with write-safe transactions, or PostgreSQL."""
 
 import sqlite3
+import time
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql import Executable
 
 from ecolife.extensions import db, migrate
 
@@ -21,6 +23,60 @@ def init_database(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _install_sqlite_hooks(db.engine)
+        elif app.config.get("DATABASE_PRE_PING", "idle") == "idle":
+            ping_when_idle(db.engine, app.config.get("DATABASE_PING_IDLE_SECONDS", 10.0))
+
+
+def on_postgresql() -> bool:
+    """Tell whether the app runs on PostgreSQL (where the hot paths run as one call)."""
+    return db.engine.dialect.name == "postgresql"
+
+
+def call_alone(statement: Executable, params: dict):
+    """Run one statement as a transaction of its own; return its single value.
+
+    The connection is in autocommit mode, so on PostgreSQL the call is one round trip: no
+    BEGIN, no COMMIT. Use it for a statement (or function) that does a whole job, and not
+    while the request's session holds locks the statement needs.
+    """
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(statement, params).scalar_one()
+
+
+def read_alone(statement: Executable, params: dict) -> list:
+    """Run one read-only statement and return its rows.
+
+    On PostgreSQL it runs on an autocommit connection (one round trip, no BEGIN/ROLLBACK);
+    elsewhere in the request's session.
+    """
+    if not on_postgresql():
+        return db.session.execute(statement, params).all()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(statement, params).all()
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only if it sat unused for `idle_seconds`.
+
+    A connection that fails the ping is replaced (the pool retries with a fresh one). A busy
+    connection skips the round trip; if the database restarts under load, the first
+    statement on each old connection fails, SQLAlchemy invalidates the whole pool, and
+    clients retry (every write takes an Idempotency-Key, so a retry is safe).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def checked_in(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checked_out(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure means: do not hand this connection out
+            raise exc.DisconnectionError() from error
 
 
 def _prepare_sqlite(app: Flask) -> None:

@@ -67,9 +67,12 @@ def scan_points(action_points: int, quantity: int) -> int:
 def check_quantity(limits: Limits, quantity: int) -> None:
     """Refuse a quantity outside 1..max_quantity."""
     if not 1 <= quantity <= limits.max_quantity:
-        raise ValidationFailed(
-            {"quantity": [f"Give a whole number from 1 to {limits.max_quantity}."]}
-        )
+        raise quantity_refused(limits.max_quantity)
+
+
+def quantity_refused(max_quantity: int) -> ValidationFailed:
+    """The error for a quantity outside 1..max_quantity."""
+    return ValidationFailed({"quantity": [f"Give a whole number from 1 to {max_quantity}."]})
 
 
 def check_scan(

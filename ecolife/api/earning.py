@@ -12,7 +12,13 @@ from ecolife.api.earning_schemas import (
 )
 from ecolife.api.fields import PageArgs
 from ecolife.api.idempotency import DOC, idempotency_key
-from ecolife.api.security import auth_required, current_user, resident_only
+from ecolife.api.security import (
+    auth_required,
+    current_user,
+    resident_only,
+    resident_token,
+    token_claims,
+)
 from ecolife.services import actions, earning, ledger, residents
 
 bp = Blueprint("earning", __name__, url_prefix="/api/v1", description="Earning points")
@@ -26,14 +32,14 @@ def list_actions():
 
 
 @bp.route("/scans", methods=["POST"])
-@resident_only
+@resident_token
 @bp.doc(**DOC)
 @bp.arguments(ScanRequestSchema)
 @bp.response(201, ScanResultSchema)
 def create_scan(data):
     """Credit a refusal at a shop by its scanned poster or one-time code."""
     key = idempotency_key()
-    return earning.earn_for_scan(current_user().id, key=key, **data)
+    return earning.earn_for_scan(token_claims(), key=key, **data)
 
 
 @bp.route("/codes/<path:code>")
@@ -45,11 +51,11 @@ def preview_code(code: str):
 
 
 @bp.route("/me")
-@auth_required()
+@auth_required(check_session=False)
 @bp.response(200, MeSchema)
 def me():
     """Show the signed-in user's profile, balance and impact."""
-    return residents.profile(current_user().id)
+    return residents.own_profile(token_claims())
 
 
 @bp.route("/me/ledger")

@@ -15,7 +15,7 @@ from ecolife.api.reward_schemas import (
     RewardPageSchema,
     RewardSchema,
 )
-from ecolife.api.security import current_user, resident_only
+from ecolife.api.security import current_user, resident_only, resident_token, token_claims
 from ecolife.qr import qr_png
 from ecolife.services import redemptions, rewards
 
@@ -51,14 +51,14 @@ def reward_image(reward_id: int):
 
 
 @bp.route("/redemptions", methods=["POST"])
-@resident_only
+@resident_token
 @bp.doc(**DOC)
 @bp.arguments(RedemptionRequestSchema)
 @bp.response(201, RedemptionResultSchema)
 def request_redemption(data):
     """Hold a reward's points; show the code at the shop before it expires."""
     key = idempotency_key()
-    return redemptions.request_redemption(current_user().id, key=key, **data)
+    return redemptions.request_redemption(token_claims(), key=key, **data)
 
 
 @bp.route("/redemptions/<int:redemption_id>")

@@ -7,7 +7,7 @@ from flask import g, request
 
 from ecolife.errors import AuthenticationRequired, PermissionDenied
 from ecolife.models import AuthSession, Role, User
-from ecolife.services.accounts import authenticate
+from ecolife.services.accounts import TokenClaims, live_session, read_access_token
 
 
 def bearer_token() -> str | None:
@@ -16,8 +16,13 @@ def bearer_token() -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def auth_required(*roles: Role) -> Callable:
-    """Require a valid access token, and one of `roles` when given."""
+def auth_required(*roles: Role, check_session: bool = True) -> Callable:
+    """Require a valid access token, and one of `roles` when given.
+
+    With `check_session=False` only the token's signature, expiry and role claim are checked
+    here (no database); the view must hand `token_claims()` to a service that checks the
+    session in its own statement (the scan does, to stay one round trip).
+    """
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -25,8 +30,13 @@ def auth_required(*roles: Role) -> Callable:
             token = bearer_token()
             if token is None:
                 raise AuthenticationRequired()
-            g.auth_session = authenticate(token)
-            if roles and g.auth_session.user.role not in roles:
+            g.token_claims = claims = read_access_token(token)
+            if check_session:
+                g.auth_session = live_session(claims)
+                role = g.auth_session.user.role
+            else:
+                role = claims.role
+            if roles and role not in roles:
                 raise PermissionDenied()
             return view(*args, **kwargs)
 
@@ -40,6 +50,8 @@ def auth_required(*roles: Role) -> Callable:
 admin_only = auth_required(Role.ADMIN)
 staff_only = auth_required(Role.SHOP_STAFF)
 resident_only = auth_required(Role.RESIDENT)
+# The session is checked by the view's service, in the same statement as its work.
+resident_token = auth_required(Role.RESIDENT, check_session=False)
 
 
 def current_user() -> User:
@@ -50,3 +62,8 @@ def current_user() -> User:
 def current_session() -> AuthSession:
     """Return the session of this request's access token."""
     return g.auth_session
+
+
+def token_claims() -> TokenClaims:
+    """Return what this request's verified access token says."""
+    return g.token_claims

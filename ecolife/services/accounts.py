@@ -141,17 +141,39 @@ def log_out(session_id: int) -> None:
     db.session.commit()
 
 
-def authenticate(access_token: str) -> AuthSession:
-    """Return the live session behind an access token (with its user loaded)."""
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a verified access token says: whose it is, of which session, in which role."""
+
+    user_id: int
+    session_id: int
+    role: str
+
+
+def read_access_token(access_token: str) -> TokenClaims:
+    """Verify an access token's signature and expiry (no database), returning its claims."""
     claims = decode_access_token(current_app.config["SECRET_KEY"], access_token)
-    auth_session = db.session.get(AuthSession, claims["sid"])
+    subject = claims.get("sub")
+    if not (isinstance(subject, str) and subject.isdigit()):
+        raise InvalidToken()
+    return TokenClaims(int(subject), claims["sid"], str(claims.get("role")))
+
+
+def live_session(claims: TokenClaims) -> AuthSession:
+    """Return the session behind verified claims (user loaded) while it is not signed out."""
+    auth_session = db.session.get(AuthSession, claims.session_id)
     if (
         auth_session is None
         or auth_session.revoked_at is not None
-        or str(auth_session.user_id) != claims.get("sub")
+        or auth_session.user_id != claims.user_id
     ):
         raise InvalidToken()
     return auth_session
+
+
+def authenticate(access_token: str) -> AuthSession:
+    """Return the live session behind an access token (with its user loaded)."""
+    return live_session(read_access_token(access_token))
 
 
 def accept_invite(token: str, password: str) -> SignedIn:

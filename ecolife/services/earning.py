@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ecolife import clock, rules
+from ecolife.database import call_alone, on_postgresql
 from ecolife.errors import (
     AccountSuspended,
     CodeExpired,
@@ -23,10 +24,13 @@ from ecolife.extensions import db
 from ecolife.links import qr_link
 from ecolife.models import Action, EarningCode, EntryKind, Impact, LedgerEntry, Scan, Shop, User
 from ecolife.qr import qr_png
+from ecolife.rules import Limits
 from ecolife.security import random_token
 from ecolife.services import idempotency
+from ecolife.services.accounts import TokenClaims, live_session
 from ecolife.services.actions import find_action
 from ecolife.services.ledger import post_entry
+from ecolife.services.replies import ScanView, raise_refusal
 from ecolife.services.settings import current_limits
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -35,7 +39,7 @@ DEFAULT_ACTION = "bag"
 
 @dataclass(frozen=True)
 class ScanResult:
-    scan: Scan
+    scan: "Scan | ScanView"
     balance: int
 
 
@@ -63,15 +67,27 @@ def preview_code(text: str) -> CodePreview:
 
 
 def earn_for_scan(
-    user_id: int, *, key: str, code: str, action: str | None = None, quantity: int | None = None
+    claims: TokenClaims,
+    *,
+    key: str,
+    code: str,
+    action: str | None = None,
+    quantity: int | None = None,
 ) -> ScanResult:
-    """Credit a refusal once per Idempotency-Key, if every rule passes; else remember why not."""
+    """Credit a refusal once per Idempotency-Key, if every rule passes; else remember why not.
+
+    `claims` come from a verified access token; the session behind them is checked here.
+    """
     now = clock.now()
+    digest = idempotency.fingerprint("scan", code=code, action=action, quantity=quantity)
+    if on_postgresql():
+        return _earn_in_one_call(claims, key, digest, code, action, quantity, now)
+    live_session(claims)
     # Every rule is checked before anything is written, so a refusal leaves nothing to undo.
     return idempotency.run_once(
-        user_id,
+        claims.user_id,
         key,
-        idempotency.fingerprint("scan", code=code, action=action, quantity=quantity),
+        digest,
         now,
         attempt=lambda resident: _credit(resident, code, action, quantity, now),
         replay=lambda previous: _scan_result(previous.scan_id),
@@ -169,8 +185,12 @@ def _resolve(text: str) -> tuple[Shop, EarningCode | None]:
 def _action(code: str) -> Action:
     action = find_action(code)
     if action is None:
-        raise ValidationFailed({"action": ["Unknown action."]})
+        raise _unknown_action()
     return action
+
+
+def _unknown_action() -> ValidationFailed:
+    return ValidationFailed({"action": ["Unknown action."]})
 
 
 def _history(user_id: int, shop_id: int, now: datetime) -> rules.ScanHistory:
@@ -268,3 +288,48 @@ def _scan_result(scan_id: int) -> ScanResult:
         select(LedgerEntry.balance_after).where(LedgerEntry.scan_id == scan_id)
     )
     return ScanResult(scan, balance)
+
+
+# The check-and-credit of _credit/run_once, ported into PostgreSQL (migration 0005).
+SCAN_CALL = text(
+    "SELECT ecolife_scan(:session_id, :user_id, :key, :fingerprint, :token, :action, "
+    ":quantity, :now, :default_action, :defaults)"
+)
+
+
+def _earn_in_one_call(
+    claims: TokenClaims,
+    key: str,
+    digest: str,
+    code: str,
+    action: str | None,
+    quantity: int | None,
+    now: datetime,
+) -> ScanResult:
+    defaults = Limits()
+    reply = call_alone(
+        SCAN_CALL,
+        {
+            "session_id": claims.session_id,
+            "user_id": claims.user_id,
+            "key": key,
+            "fingerprint": digest,
+            "token": scanned_token(code),
+            "action": action,
+            "quantity": quantity,
+            "now": now,
+            "default_action": DEFAULT_ACTION,
+            "defaults": [
+                defaults.scan_cooldown_seconds,
+                defaults.daily_scans_per_shop,
+                defaults.daily_scans,
+                defaults.max_quantity,
+            ],
+        },
+    )
+    raise_refusal(reply)
+    if reply["outcome"] == "invalid":
+        if reply["field"] == "quantity":
+            raise rules.quantity_refused(reply["max_quantity"])
+        raise _unknown_action()
+    return ScanResult(ScanView.of(reply), reply["balance"])

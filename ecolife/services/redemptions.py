@@ -4,23 +4,28 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, true, update
+from sqlalchemy import func, select, text, true, update
 from sqlalchemy.exc import IntegrityError
 
 from ecolife import clock
+from ecolife.database import call_alone, on_postgresql
 from ecolife.errors import (
     AccountSuspended,
     InsufficientPoints,
     NotFound,
     NotPending,
     OutOfStock,
+    PermissionDenied,
     RewardUnavailable,
 )
 from ecolife.extensions import db
-from ecolife.models import EntryKind, Redemption, RedemptionStatus, Reward, User
+from ecolife.models import EntryKind, Redemption, RedemptionStatus, Reward, Role, User
 from ecolife.pagination import Page, paginate
+from ecolife.rules import Limits
 from ecolife.services import idempotency
+from ecolife.services.accounts import TokenClaims, live_session
 from ecolife.services.ledger import post_entry
+from ecolife.services.replies import RedemptionView, raise_refusal
 from ecolife.services.settings import current_limits
 
 # Easy to read aloud and type: no 0/O, 1/I/L, 2/Z or 5/S pairs.
@@ -31,22 +36,49 @@ HELD = (RedemptionStatus.PENDING, RedemptionStatus.CONFIRMED)
 
 @dataclass(frozen=True)
 class RedemptionResult:
-    redemption: Redemption
+    redemption: "Redemption | RedemptionView"
     balance: int
 
 
-def request_redemption(user_id: int, *, key: str, reward_id: int) -> RedemptionResult:
-    """Hold a reward's points and stock for a resident, once per Idempotency-Key."""
+def request_redemption(claims: TokenClaims, *, key: str, reward_id: int) -> RedemptionResult:
+    """Hold a reward's points and stock for a resident, once per Idempotency-Key.
+
+    `claims` come from a verified access token; the session behind them is checked here.
+    """
     now = clock.now()
+    digest = idempotency.fingerprint("redemption", reward_id=reward_id)
+    if on_postgresql():
+        return _request_in_one_call(claims, key, digest, reward_id, now)
+    resident_id = live_session(claims).user_id
     return idempotency.run_once(
-        user_id,
+        resident_id,
         key,
-        idempotency.fingerprint("redemption", reward_id=reward_id),
+        digest,
         now,
         attempt=lambda resident: _hold_in_savepoint(resident, reward_id, now),
         replay=lambda previous: _result(db.session.get(Redemption, previous.redemption_id)),
         outcome=lambda result: {"redemption_id": result.redemption.id},
     )
+
+
+def confirm_for_staff(claims: TokenClaims, redemption_id: int) -> "Redemption | RedemptionView":
+    """Confirm a redemption for the staff member a verified access token names."""
+    if on_postgresql():
+        reply = call_alone(
+            CONFIRM_CALL,
+            {
+                "session_id": claims.session_id,
+                "user_id": claims.user_id,
+                "redemption_id": redemption_id,
+                "now": clock.now(),
+            },
+        )
+        raise_refusal(reply)
+        return RedemptionView.of(reply["redemption"])
+    staff = live_session(claims).user
+    if staff.role != Role.SHOP_STAFF:
+        raise PermissionDenied()
+    return confirm_redemption(staff.shop_id, staff.id, redemption_id)
 
 
 def get_own_redemption(user_id: int, redemption_id: int) -> Redemption:
@@ -269,3 +301,31 @@ def _result(redemption: Redemption) -> RedemptionResult:
     db.session.refresh(redemption)
     balance = db.session.scalar(select(User.balance).where(User.id == redemption.user_id))
     return RedemptionResult(redemption, balance)
+
+
+# request_redemption and confirm_redemption, ported into PostgreSQL (migration 0006).
+REDEEM_CALL = text(
+    "SELECT ecolife_redeem(:session_id, :user_id, :key, :fingerprint, :reward_id, :now, "
+    ":codes, :default_ttl)"
+)
+CONFIRM_CALL = text("SELECT ecolife_confirm(:session_id, :user_id, :redemption_id, :now)")
+
+
+def _request_in_one_call(
+    claims: TokenClaims, key: str, digest: str, reward_id: int, now: datetime
+) -> RedemptionResult:
+    reply = call_alone(
+        REDEEM_CALL,
+        {
+            "session_id": claims.session_id,
+            "user_id": claims.user_id,
+            "key": key,
+            "fingerprint": digest,
+            "reward_id": reward_id,
+            "now": now,
+            "codes": [_new_code() for _ in range(5)],
+            "default_ttl": Limits().redemption_ttl_seconds,
+        },
+    )
+    raise_refusal(reply)
+    return RedemptionResult(RedemptionView.of(reply["redemption"]), reply["balance"])

@@ -3,14 +3,16 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from ecolife import clock
-from ecolife.errors import NotFound, ValidationFailed
+from ecolife.database import read_alone
+from ecolife.errors import InvalidToken, NotFound, ValidationFailed
 from ecolife.extensions import db
 from ecolife.identity import normalize_login
-from ecolife.models import AccountEvent, Impact, Role, User
+from ecolife.models import AccountEvent, Action, AuthSession, Impact, Role, User
 from ecolife.pagination import Page, paginate
+from ecolife.services.accounts import TokenClaims
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,60 @@ def profile(user_id: int) -> Profile:
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()
-    impacts = db.session.scalars(select(Impact).where(Impact.user_id == user_id))
+    impacts = db.session.execute(
+        select(Action.code, Impact.items, Impact.milligrams)
+        .join(Action, Action.id == Impact.action_id)
+        .where(Impact.user_id == user_id)
+    )
+    return Profile(user, _impact(impacts))
+
+
+# The signed-in user and their impact, checking the token's session, in one statement.
+OWN_PROFILE = (
+    select(
+        User.id,
+        User.display_name,
+        User.role,
+        User.locale,
+        User.shop_id,
+        User.phone,
+        User.email,
+        User.balance,
+        Action.code.label("impact_action"),
+        Impact.items.label("impact_items"),
+        Impact.milligrams.label("impact_milligrams"),
+    )
+    .select_from(AuthSession)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(Impact, Impact.user_id == User.id)
+    .outerjoin(Action, Action.id == Impact.action_id)
+    .where(
+        AuthSession.id == bindparam("session_id"),
+        AuthSession.user_id == bindparam("user_id"),
+        AuthSession.revoked_at.is_(None),
+    )
+)
+
+
+def own_profile(claims: TokenClaims) -> Profile:
+    """Return the profile of a verified token's user, refusing a signed-out session."""
+    rows = read_alone(OWN_PROFILE, {"session_id": claims.session_id, "user_id": claims.user_id})
+    if not rows:
+        raise InvalidToken()
+    impacts = [
+        (row.impact_action, row.impact_items, row.impact_milligrams)
+        for row in rows
+        if row.impact_action is not None
+    ]
+    return Profile(rows[0], _impact(impacts))
+
+
+def _impact(rows) -> dict[str, Any]:
     items, milligrams = {}, 0
-    for impact in impacts:
-        items[impact.action.code] = impact.items
-        milligrams += impact.milligrams
-    return Profile(user, {"items": items, "grams_plastic": milligrams / 1000})
+    for code, count, weight in rows:
+        items[code] = count
+        milligrams += weight
+    return {"items": items, "grams_plastic": milligrams / 1000}
 
 
 def search_residents(query: str, *, limit: int, cursor: str | None) -> Page:

@@ -10,7 +10,7 @@ from ecolife import clock
 from ecolife.extensions import db
 from ecolife.models import User
 from ecolife.orm import utcnow
-from tests.factories import PASSWORD, bearer
+from tests.factories import PASSWORD, bearer, scan
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
@@ -216,6 +216,38 @@ def test_logout_revokes_access_and_refresh_tokens(client, make_resident):
     assert again.get_json()["code"] == "invalid_token"
     refreshed = client.post(REFRESH, json={"refresh_token": signed_in.refresh_token})
     assert refreshed.status_code == 401
+
+
+def test_a_signed_out_token_can_neither_scan_nor_read_me(
+    client, make_resident, make_shop, shop_token
+):
+    # /me and /scans check the session inside their one statement, not in the decorator.
+    signed_in = make_resident()
+    shop_id, _ = make_shop()
+    assert client.post(LOGOUT, headers=bearer(signed_in)).status_code == 204
+    me = client.get("/api/v1/me", headers=bearer(signed_in))
+    scanned = scan(client, signed_in, shop_token(shop_id))
+    assert me.status_code == scanned.status_code == 401
+    assert me.get_json()["code"] == scanned.get_json()["code"] == "invalid_token"
+    other = make_resident()
+    assert client.get("/api/v1/me", headers=bearer(other)).get_json()["balance"] == 0
+    with client.application.app_context():
+        assert db.session.get(User, signed_in.user.id).balance == 0
+
+
+def test_a_token_naming_another_users_session_is_refused(client, app, make_resident):
+    # A validly signed token whose session belongs to someone else (say, a leaked key used
+    # carelessly) must not read or credit that account.
+    first, second = make_resident(), make_resident()
+    claims = jwt.decode(second.access_token, options={"verify_signature": False})
+    claims["sid"] = first.session_id
+    forged = jwt.encode(claims, app.config["SECRET_KEY"], algorithm="HS256")
+    headers = {"Authorization": f"Bearer {forged}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    response = client.post(
+        "/api/v1/scans", json={"code": "x" * 20}, headers={**headers, "Idempotency-Key": "k1"}
+    )
+    assert response.status_code == 401
 
 
 def test_logout_ends_only_that_session(client, make_resident):

@@ -216,10 +216,13 @@ def test_an_overdue_redemption_expires_on_read_and_cannot_be_confirmed(client, s
         f"/api/v1/shop/redemptions/{redemption['id']}/confirm", headers=bearer(staff)
     )
     assert confirm.get_json()["code"] == "not_pending"
-    mine = client.get(f"/api/v1/redemptions/{redemption['id']}", headers=bearer(resident))
-    assert mine.get_json()["status"] == "expired"
+    # The refused confirm itself expired it: points and stock are back before anyone reads it.
     assert me(client, resident)["balance"] == 50
     assert stock(client, reward_id) == 2
+    mine = client.get(f"/api/v1/redemptions/{redemption['id']}", headers=bearer(resident))
+    assert mine.get_json()["status"] == "expired"
+    entries = client.get("/api/v1/me/ledger", headers=bearer(resident)).get_json()["items"]
+    assert [e["kind"] for e in entries].count("refund") == 1
 
 
 def test_expire_redemptions_command_refunds_overdue_ones(client, runner, setup, monkeypatch):
