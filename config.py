@@ -23,13 +23,20 @@ def _database_url(default: str) -> str:
     return url
 
 
+def pre_ping_mode(value: str | None) -> str:
+    """Read DATABASE_PRE_PING: unset is "idle"; off/false/0/no is "off"; anything else "on"."""
+    if value is None or value.lower() == "idle":
+        return "idle"
+    return "off" if value.lower() in ("off", "false", "0", "no") else "on"
+
+
 class Config:
     SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'ecolife.db'}")
     # Before a pooled connection is used: "idle" pings one that sat unused for 10 s or more
     # (a restarted database or a dropped idle connection is caught, busy connections pay
     # nothing), "on" pings every time (one round trip per request), "off" never does.
-    DATABASE_PRE_PING = _env("DATABASE_PRE_PING", "idle")
+    DATABASE_PRE_PING = pre_ping_mode(_env("DATABASE_PRE_PING"))
     DATABASE_PING_IDLE_SECONDS = 10.0
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": DATABASE_PRE_PING == "on"}
     PUBLIC_BASE_URL = (_env("PUBLIC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/")

@@ -36,8 +36,9 @@ def call_alone(statement: Executable, params: dict):
     """Run one statement as a transaction of its own; return its single value.
 
     The connection is in autocommit mode, so on PostgreSQL the call is one round trip: no
-    BEGIN, no COMMIT. Use it for a statement (or function) that does a whole job, and not
-    while the request's session holds locks the statement needs.
+    BEGIN, no COMMIT. Use it for a statement (or function) that does a whole job, and never
+    while the request's own session holds a lock the statement needs: it is a second
+    connection, so it would wait for the first one forever.
     """
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         return conn.execute(statement, params).scalar_one()
@@ -60,8 +61,9 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
 
     A connection that fails the ping is replaced (the pool retries with a fresh one). A busy
     connection skips the round trip; if the database restarts under load, the first
-    statement on each old connection fails, SQLAlchemy invalidates the whole pool, and
-    clients retry (every write takes an Idempotency-Key, so a retry is safe).
+    statement on an old connection fails (that request answers 500), SQLAlchemy invalidates
+    the whole pool, and the next requests get fresh connections. The app retries keyed
+    writes (scans, redemptions) with the same Idempotency-Key, so points are never doubled.
     """
 
     @event.listens_for(engine, "checkin")

@@ -2,7 +2,7 @@
 the API's schemas can show, and their refusals as the domain's errors."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ecolife.errors import (
     IdempotencyKeyReused,
@@ -32,8 +32,9 @@ def raise_refusal(reply: dict) -> None:
 
 
 def moment(value: str | None) -> datetime | None:
-    """Read a timestamp as PostgreSQL writes it in JSON."""
-    return None if value is None else datetime.fromisoformat(value)
+    """Read a timestamp as PostgreSQL writes it in JSON (in the server's time zone) as UTC,
+    like every other answer of the API."""
+    return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
 
 
 @dataclass(frozen=True)

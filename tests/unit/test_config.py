@@ -2,7 +2,7 @@
 
 import pytest
 
-from config import DEFAULT_SECRET_KEY, ProductionConfig
+from config import DEFAULT_SECRET_KEY, ProductionConfig, pre_ping_mode
 from ecolife import create_app
 
 
@@ -23,3 +23,12 @@ def test_production_starts_with_a_real_secret_and_secure_cookies():
     )
     app = create_app(config)
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    ("value", "mode"),
+    [(None, "idle"), ("idle", "idle"), ("off", "off"), ("False", "off"), ("0", "off")]
+    + [("on", "on"), ("true", "on"), ("1", "on"), ("yes", "on")],
+)
+def test_database_pre_ping_reads_idle_off_or_on(value, mode):
+    assert pre_ping_mode(value) == mode
