@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event, exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import Executable
 
 from ecolife.extensions import db, migrate
@@ -40,7 +40,7 @@ def call_alone(statement: Executable, params: dict):
     while the request's own session holds a lock the statement needs: it is a second
     connection, so it would wait for the first one forever.
     """
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with _autocommit_connection() as conn:
         return conn.execute(statement, params).scalar_one()
 
 
@@ -52,8 +52,12 @@ def read_alone(statement: Executable, params: dict) -> list:
     """
     if not on_postgresql():
         return db.session.execute(statement, params).all()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with _autocommit_connection() as conn:
         return conn.execute(statement, params).all()
+
+
+def _autocommit_connection() -> Connection:
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def ping_when_idle(engine: Engine, idle_seconds: float) -> None:

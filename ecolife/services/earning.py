@@ -295,6 +295,14 @@ SCAN_CALL = text(
     "SELECT ecolife_scan(:session_id, :user_id, :key, :fingerprint, :token, :action, "
     ":quantity, :now, :default_action, :defaults)"
 )
+# The limits the function falls back on when rule_settings has no row (as current_limits does).
+_DEFAULTS = Limits()
+SCAN_DEFAULTS = [
+    _DEFAULTS.scan_cooldown_seconds,
+    _DEFAULTS.daily_scans_per_shop,
+    _DEFAULTS.daily_scans,
+    _DEFAULTS.max_quantity,
+]
 
 
 def _earn_in_one_call(
@@ -306,7 +314,6 @@ def _earn_in_one_call(
     quantity: int | None,
     now: datetime,
 ) -> ScanResult:
-    defaults = Limits()
     reply = call_alone(
         SCAN_CALL,
         {
@@ -319,12 +326,7 @@ def _earn_in_one_call(
             "quantity": quantity,
             "now": now,
             "default_action": DEFAULT_ACTION,
-            "defaults": [
-                defaults.scan_cooldown_seconds,
-                defaults.daily_scans_per_shop,
-                defaults.daily_scans,
-                defaults.max_quantity,
-            ],
+            "defaults": SCAN_DEFAULTS,
         },
     )
     raise_refusal(reply)

@@ -309,6 +309,8 @@ REDEEM_CALL = text(
     ":codes, :default_ttl)"
 )
 CONFIRM_CALL = text("SELECT ecolife_confirm(:session_id, :user_id, :redemption_id, :now)")
+# The hold's lifetime when rule_settings has no row (as current_limits does).
+DEFAULT_TTL_SECONDS = Limits().redemption_ttl_seconds
 
 
 def _request_in_one_call(
@@ -324,7 +326,7 @@ def _request_in_one_call(
             "reward_id": reward_id,
             "now": now,
             "codes": [_new_code() for _ in range(5)],
-            "default_ttl": Limits().redemption_ttl_seconds,
+            "default_ttl": DEFAULT_TTL_SECONDS,
         },
     )
     raise_refusal(reply)
