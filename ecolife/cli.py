@@ -15,8 +15,10 @@ from ecolife.errors import AccountExists, ValidationFailed
 def main() -> None:
     """Run the `ecolife` command line."""
     from config import config_from_env
-    from ecolife import create_app
+    from ecolife import create_app, embedded_db
 
+    # SIGTERM then stops the embedded PostgreSQL (if this process started it) as Ctrl-C does.
+    embedded_db.stop_on_sigterm()
     FlaskGroup(
         create_app=lambda: create_app(config_from_env()), help="EcoLife administration commands."
     )(prog_name="ecolife")

@@ -21,7 +21,7 @@ def utcnow() -> datetime:
 
 
 class UtcDateTime(TypeDecorator):
-    """Store aware datetimes as UTC; SQLite hands back naive values, so re-attach UTC."""
+    """Store aware datetimes as UTC and read them back in UTC, whatever the server's zone."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -31,8 +31,7 @@ class UtcDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use timezone-aware UTC")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is None:

@@ -10,6 +10,9 @@ from ecolife.errors import (
     CodeUsed,
     CooldownActive,
     DailyCapReached,
+    InsufficientPoints,
+    OutOfStock,
+    RewardUnavailable,
     ShopInactive,
     ValidationFailed,
 )
@@ -89,8 +92,7 @@ def check_scan(
     Staff hand out a one-time code in person, so it skips the per-shop cooldown; the daily
     caps still apply to everything.
     """
-    if resident_suspended:
-        raise AccountSuspended()
+    check_account(suspended=resident_suspended)
     if not shop_active:
         raise ShopInactive()
     if not one_time_code:
@@ -99,6 +101,12 @@ def check_scan(
         raise DailyCapReached(retry_after=seconds_until_next_bangkok_day(now))
     if history.scans_today >= limits.daily_scans:
         raise DailyCapReached(retry_after=seconds_until_next_bangkok_day(now))
+
+
+def check_account(*, suspended: bool) -> None:
+    """Refuse a suspended resident: no earning, no rewards."""
+    if suspended:
+        raise AccountSuspended()
 
 
 def check_cooldown(limits: Limits, last_scan_at: datetime | None, now: datetime) -> None:
@@ -122,6 +130,56 @@ def check_code(now: datetime, *, expires_at: datetime, used: bool) -> None:
 def code_expiry(limits: Limits, now: datetime) -> datetime:
     """Return when a one-time code issued now stops working."""
     return now + timedelta(seconds=limits.code_ttl_seconds)
+
+
+def reward_available(
+    now: datetime,
+    *,
+    active: bool,
+    shop_active: bool,
+    active_from: datetime | None,
+    active_to: datetime | None,
+) -> bool:
+    """Say whether a reward can be requested now (stock aside)."""
+    return (
+        active
+        and shop_active
+        and (active_from is None or active_from <= now)
+        and (active_to is None or now < active_to)
+    )
+
+
+def check_hold(
+    *,
+    available: bool,
+    points: int,
+    balance: int,
+    held: int,
+    per_resident_limit: int | None,
+    stock: int | None,
+) -> None:
+    """Refuse a reward request: unavailable, too few points, the resident's limit, no stock.
+
+    `held` counts the resident's pending and confirmed redemptions of this reward.
+    """
+    if not available:
+        raise RewardUnavailable()
+    if balance < points:
+        raise InsufficientPoints(needed=points, balance=balance)
+    if per_resident_limit is not None and held >= per_resident_limit:
+        raise RewardUnavailable()
+    if stock is not None and stock <= 0:
+        raise OutOfStock()
+
+
+def redemption_expiry(limits: Limits, now: datetime) -> datetime:
+    """Return when points held now go back to the resident if the shop has not confirmed."""
+    return now + timedelta(seconds=limits.redemption_ttl_seconds)
+
+
+def overdue(status: str, expires_at: datetime, now: datetime) -> bool:
+    """Say whether a redemption is still pending past its time (it reads as expired)."""
+    return status == "pending" and now >= expires_at
 
 
 def _ceil_seconds(delta: timedelta) -> int:

@@ -93,10 +93,6 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            # Batch mode rebuilds tables (copy, drop, rename); with foreign keys enforced the
-            # drop of a referenced table would fail or cascade. Set before any transaction.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

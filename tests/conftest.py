@@ -1,51 +1,47 @@
-"""Shared fixtures: one app per run on SQLite or PostgreSQL, a clean database per test."""
+"""Shared fixtures: one app per test worker on its own PostgreSQL database, cleaned per test."""
 
-import shutil
+import os
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from config import TestConfig
-from ecolife import clock, create_app
+from ecolife import clock, create_app, embedded_db
 from ecolife.extensions import db, limiter
 from ecolife.services.ledger import verify_ledger
 
-POSTGRES_URL = TestConfig.TEST_DATABASE_URL
 KEEP_TABLES = {"alembic_version", "districts"}
-# Reference rows the migrations insert; restored after each PostgreSQL test's TRUNCATE.
-SEEDED_TABLES = ("actions", "rule_settings")
+# Reference rows the migrations insert; restored after each test's TRUNCATE.
+SEEDED_TABLES = ("actions",)
+
+
+def server_url() -> str:
+    """The PostgreSQL server of this run: TEST_DATABASE_URL's, or the embedded one."""
+    return TestConfig.TEST_DATABASE_URL or embedded_db.server_url(Path(TestConfig.EMBEDDED_PGDATA))
+
+
+def worker_database(prefix: str) -> str:
+    """A database name of this test worker's own (pytest-xdist runs several at once)."""
+    return f"{prefix}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+def fresh_database(name: str) -> str:
+    """Create database `name` anew on this run's server and return its URL."""
+    url = server_url()
+    embedded_db.ensure_database(url, name, fresh=True)
+    return embedded_db.with_database(url, name)
 
 
 def pytest_report_header(config):
-    target = POSTGRES_URL or "SQLite (set TEST_DATABASE_URL to also run the PostgreSQL-only tests)"
-    return f"EcoLife test database: {target}"
-
-
-def pytest_collection_modifyitems(config, items):
-    if POSTGRES_URL:
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL to run it")
-    for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
-
-
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    target = TestConfig.TEST_DATABASE_URL or f"embedded PostgreSQL in {TestConfig.EMBEDDED_PGDATA}"
+    return f"EcoLife test database server: {target}"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    if POSTGRES_URL:
-        _reset_postgres(POSTGRES_URL)
-        return POSTGRES_URL
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'ecolife-test.db'}"
+def database_url() -> str:
+    return fresh_database(worker_database("ecolife_test"))
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +55,6 @@ def app(database_url):
         upgrade()
         app.config["SEEDED_ROWS"] = _snapshot_seeds()
         db.engine.dispose()
-    app.config["DB_TEMPLATE"] = _sqlite_template(database_url)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -80,15 +75,6 @@ def _restore_seeds(conn, seeds: dict[str, list[dict]]) -> None:
         conn.execute(text(f"SELECT setval({sequence}, (SELECT max(id) FROM {name}))"))
 
 
-def _sqlite_template(url: str) -> Path | None:
-    if not url.startswith("sqlite:///"):
-        return None
-    path = Path(url.removeprefix("sqlite:///"))
-    template = path.with_suffix(".template")
-    shutil.copyfile(path, template)
-    return template
-
-
 @pytest.fixture(autouse=True)
 def _clean_database(request, app):
     """Give every test the freshly migrated database, after proving its ledger adds up."""
@@ -98,18 +84,10 @@ def _clean_database(request, app):
         if "ledger_tampered" not in request.keywords:
             assert verify_ledger() == [], "ecolife verify-ledger would fail after this test"
             db.session.remove()
-        template = app.config["DB_TEMPLATE"]
-        if template is not None:
-            db.engine.dispose()
-            path = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
-            for suffix in ("-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            shutil.copyfile(template, path)
-        else:
-            tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-                _restore_seeds(conn, app.config["SEEDED_ROWS"])
+        tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            _restore_seeds(conn, app.config["SEEDED_ROWS"])
         limiter.reset()
 
 

@@ -3,6 +3,7 @@
 from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ecolife import clock
 from ecolife.api.earning_schemas import ShopRefSchema, localised
 from ecolife.api.fields import StrictSchema, page_schema, text
 from ecolife.api.schemas import ShopSchema
@@ -82,7 +83,8 @@ class RedemptionRequestSchema(StrictSchema):
 class RedemptionSchema(Schema):
     id = fields.Integer()
     code = fields.String()
-    status = fields.String()
+    # A pending hold past its time reads as expired, before the expiry job refunds it.
+    status = fields.Function(lambda r: r.status_at(clock.now()))
     reward = fields.Nested(RewardRefSchema)
     points = fields.Integer()
     created_at = fields.DateTime()

@@ -15,9 +15,8 @@ from ecolife.api.reward_schemas import (
     ShopRedemptionSchema,
     SummarySchema,
 )
-from ecolife.api.security import auth_required, current_user, staff_only, token_claims
+from ecolife.api.security import current_user, staff_only
 from ecolife.api.uploads import IMAGE_DOC, uploaded_image
-from ecolife.models import Role
 from ecolife.services import earning, redemptions, reports, rewards, shop_qr
 
 bp = Blueprint("shop_staff", __name__, url_prefix="/api/v1/shop", description="Shop staff")
@@ -115,11 +114,12 @@ def lookup_redemption(data):
 
 
 @bp.route("/redemptions/<int:redemption_id>/confirm", methods=["POST"])
-@auth_required(Role.SHOP_STAFF, check_session=False)
+@staff_only
 @bp.response(200, ShopConfirmedSchema)
 def confirm_redemption(redemption_id: int):
     """Confirm you handed the reward over."""
-    return {"redemption": redemptions.confirm_for_staff(token_claims(), redemption_id)}
+    staff = current_user()
+    return {"redemption": redemptions.confirm_redemption(staff.shop_id, staff.id, redemption_id)}
 
 
 @bp.route("/summary")

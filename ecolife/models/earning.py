@@ -42,7 +42,11 @@ class Action(db.Model):
 
 
 class RuleSettings(db.Model):
-    """The one row of anti-abuse limits that admins may tune."""
+    """The one row of anti-abuse limits that admins may tune.
+
+    No defaults here: they live in `rules.Limits`, used while the row is missing and to
+    create it on the first change.
+    """
 
     __tablename__ = "rule_settings"
     __table_args__ = (
@@ -56,12 +60,12 @@ class RuleSettings(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
-    scan_cooldown_seconds: Mapped[int] = mapped_column(default=1800)
-    daily_scans_per_shop: Mapped[int] = mapped_column(default=3)
-    daily_scans: Mapped[int] = mapped_column(default=10)
-    max_quantity: Mapped[int] = mapped_column(default=5)
-    code_ttl_seconds: Mapped[int] = mapped_column(default=600)
-    redemption_ttl_seconds: Mapped[int] = mapped_column(default=900, server_default="900")
+    scan_cooldown_seconds: Mapped[int]
+    daily_scans_per_shop: Mapped[int]
+    daily_scans: Mapped[int]
+    max_quantity: Mapped[int]
+    code_ttl_seconds: Mapped[int]
+    redemption_ttl_seconds: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

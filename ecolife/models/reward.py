@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column, relationship
 
+from ecolife import rules
 from ecolife.extensions import db
 from ecolife.models.shop import Shop
 from ecolife.orm import utcnow
@@ -56,11 +57,12 @@ class Reward(db.Model):
 
     def available_at(self, now: datetime) -> bool:
         """Say whether the reward can be requested now (stock aside)."""
-        return (
-            self.active
-            and self.shop.active
-            and (self.active_from is None or self.active_from <= now)
-            and (self.active_to is None or now < self.active_to)
+        return rules.reward_available(
+            now,
+            active=self.active,
+            shop_active=self.shop.active,
+            active_from=self.active_from,
+            active_to=self.active_to,
         )
 
 
@@ -97,6 +99,13 @@ class Redemption(db.Model):
 
     reward = relationship(Reward, lazy="joined", innerjoin=True)
     user = relationship("User", foreign_keys=[user_id], lazy="joined", innerjoin=True)
+
+    def status_at(self, now: datetime) -> str:
+        """The status as readers see it: a pending hold past its time reads as expired
+        (reads never write; the expiry job or the resident's next request refunds it)."""
+        if rules.overdue(self.status, self.expires_at, now):
+            return RedemptionStatus.EXPIRED
+        return self.status
 
 
 # Shown in shop lists; loaded only where asked for (undefer) to keep other queries lean.

@@ -1,45 +1,87 @@
-"""Earning points: a resident scans a shop's poster or a one-time counter code."""
+"""Earning points: a resident scans a shop's poster or a one-time counter code.
+
+A scan is one transaction of four statements: lock the resident's row and read the session,
+code, shop, action and limits (one SELECT); read the key and the history after the lock (one
+SELECT); decide with the pure rules; write the scan, its ledger entry, the impact and the
+key's outcome (one statement), then commit.
+"""
 
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Row, String, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 
 from ecolife import clock, rules
-from ecolife.database import call_alone, on_postgresql
 from ecolife.errors import (
-    AccountSuspended,
     CodeExpired,
     CodeUsed,
+    DomainError,
+    InvalidToken,
     NotFound,
+    PermissionDenied,
     ShopInactive,
     UnknownCode,
     ValidationFailed,
 )
 from ecolife.extensions import db
 from ecolife.links import qr_link
-from ecolife.models import Action, EarningCode, EntryKind, Impact, LedgerEntry, Scan, Shop, User
+from ecolife.models import (
+    Action,
+    AuthSession,
+    EarningCode,
+    EntryKind,
+    Impact,
+    LedgerEntry,
+    Role,
+    RuleSettings,
+    Scan,
+    Shop,
+    User,
+)
 from ecolife.qr import qr_png
-from ecolife.rules import Limits
 from ecolife.security import random_token
 from ecolife.services import idempotency
-from ecolife.services.accounts import TokenClaims, live_session
+from ecolife.services.accounts import TokenClaims
 from ecolife.services.actions import find_action
-from ecolife.services.ledger import post_entry
-from ecolife.services.replies import ScanView, raise_refusal
-from ecolife.services.settings import current_limits
+from ecolife.services.ledger import posting
+from ecolife.services.settings import LIMIT_NAMES, current_limits, limits_from
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 DEFAULT_ACTION = "bag"
 
 
 @dataclass(frozen=True)
+class ShopRef:
+    id: int
+    name: str
+    name_en: str | None
+
+
+@dataclass(frozen=True)
+class ActionRef:
+    code: str
+
+
+@dataclass(frozen=True)
+class CreditedScan:
+    """A credited scan as the resident's app is told about it (first time or replayed)."""
+
+    id: int
+    shop: ShopRef
+    action: ActionRef
+    quantity: int
+    points: int
+    code_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class ScanResult:
-    scan: "Scan | ScanView"
+    scan: CreditedScan
     balance: int
 
 
@@ -80,19 +122,35 @@ def earn_for_scan(
     """
     now = clock.now()
     digest = idempotency.fingerprint("scan", code=code, action=action, quantity=quantity)
-    if on_postgresql():
-        return _earn_in_one_call(claims, key, digest, code, action, quantity, now)
-    live_session(claims)
-    # Every rule is checked before anything is written, so a refusal leaves nothing to undo.
-    return idempotency.run_once(
-        claims.user_id,
-        key,
-        digest,
-        now,
-        attempt=lambda resident: _credit(resident, code, action, quantity, now),
-        replay=lambda previous: _scan_result(previous.scan_id),
-        outcome=lambda result: {"scan_id": result.scan.id},
-    )
+    params = {
+        "user_id": claims.user_id,
+        "session_id": claims.session_id,
+        "token": scanned_token(code),
+        "action": action or DEFAULT_ACTION,
+        "key": key,
+    }
+    found = _lock_and_read(params)
+    shop_id = found.shop_id if found.shop_id is not None else found.code_shop_id
+    day_start = rules.bangkok_day_start(now)
+    seen = db.session.execute(
+        SCAN_HISTORY, {**params, "shop_id": shop_id, "day_start": day_start}
+    ).one()
+    if idempotency.seen_before(seen, digest):
+        db.session.rollback()
+        return _replay(seen.key_scan_id)
+    try:
+        plan = _decide(found, seen, quantity, now)
+        if plan.code_id is not None:
+            _claim(plan.code_id, claims.user_id, now)
+        result = _record(plan, claims.user_id, key, digest, now)
+    except ValidationFailed:
+        db.session.rollback()
+        raise
+    except DomainError as refusal:
+        idempotency.remember_refusal(claims.user_id, key, digest, now, refusal)
+        raise
+    db.session.commit()
+    return result
 
 
 def scanned_token(text: str) -> str | None:
@@ -142,31 +200,215 @@ def get_code(shop_id: int, code_id: int) -> EarningCode:
     return earning_code
 
 
-def _credit(
-    resident: User, text: str, action_code: str | None, quantity: int | None, now: datetime
-) -> ScanResult:
-    if resident.is_suspended:
-        raise AccountSuspended()
-    shop, one_time = _resolve(text)
-    limits = current_limits()
-    if one_time is not None:
-        rules.check_code(now, expires_at=one_time.expires_at, used=one_time.used_at is not None)
-        action, quantity = one_time.action, one_time.quantity
+@dataclass(frozen=True)
+class _Plan:
+    """What a scan that passed every rule writes."""
+
+    shop: ShopRef
+    action_id: int
+    action_code: str
+    quantity: int
+    points: int
+    milligrams: int
+    code_id: int | None
+
+
+# The poster's shop, or the one-time code and its shop; the action (the code's, or the one
+# named); the limits. Locks the resident's row, so two phones of one resident run one at a
+# time and each sees the other's scans.
+_CodeShop = aliased(Shop)
+_by_token = bindparam("token", type_=String)
+SCAN_CONTEXT = (
+    select(
+        User.role,
+        User.suspended_at,
+        Shop.id.label("shop_id"),
+        EarningCode.id.label("code_id"),
+        EarningCode.shop_id.label("code_shop_id"),
+        EarningCode.quantity.label("code_quantity"),
+        EarningCode.expires_at.label("code_expires_at"),
+        EarningCode.used_at.label("code_used_at"),
+        func.coalesce(Shop.name, _CodeShop.name).label("shop_name"),
+        func.coalesce(Shop.name_en, _CodeShop.name_en).label("shop_name_en"),
+        func.coalesce(Shop.active, _CodeShop.active).label("shop_active"),
+        Action.id.label("action_id"),
+        Action.code.label("action_code"),
+        Action.points.label("action_points"),
+        Action.milligrams.label("action_milligrams"),
+        Action.active.label("action_active"),
+        *(getattr(RuleSettings, name).label(f"limit_{name}") for name in LIMIT_NAMES),
+    )
+    .select_from(User)
+    .join(
+        AuthSession,
+        and_(
+            AuthSession.id == bindparam("session_id"),
+            AuthSession.user_id == User.id,
+            AuthSession.revoked_at.is_(None),
+        ),
+    )
+    .outerjoin(Shop, Shop.qr_token == _by_token)
+    .outerjoin(EarningCode, and_(Shop.id.is_(None), EarningCode.token == _by_token))
+    .outerjoin(_CodeShop, _CodeShop.id == EarningCode.shop_id)
+    .outerjoin(
+        Action,
+        or_(
+            Action.id == EarningCode.action_id,
+            and_(EarningCode.id.is_(None), Action.code == bindparam("action", type_=String)),
+        ),
+    )
+    .outerjoin(RuleSettings, RuleSettings.id == 1)
+    .where(User.id == bindparam("user_id"))
+    .with_for_update(of=User)
+)
+
+# Read after the lock: the key, the last scan at this shop and today's counts.
+_at_shop = (Scan.user_id == bindparam("user_id")) & (Scan.shop_id == bindparam("shop_id"))
+_today = Scan.created_at >= bindparam("day_start", type_=Scan.created_at.type)
+SCAN_HISTORY = idempotency.key_read(
+    # The latest scan here, read from the end of the index: history length is no cost.
+    select(Scan.created_at)
+    .where(_at_shop)
+    .order_by(Scan.created_at.desc())
+    .limit(1)
+    .scalar_subquery()
+    .label("last_scan_at_shop"),
+    select(func.count()).where(_at_shop, _today).scalar_subquery().label("today_at_shop"),
+    select(func.count())
+    .where(Scan.user_id == bindparam("user_id"), _today)
+    .scalar_subquery()
+    .label("today"),
+)
+
+
+def _lock_and_read(params: dict) -> Row:
+    found = db.session.execute(SCAN_CONTEXT, params).first()
+    if found is None:
+        db.session.rollback()
+        raise InvalidToken()
+    if found.role != Role.RESIDENT:
+        db.session.rollback()
+        raise PermissionDenied()
+    return found
+
+
+def _decide(found: Row, seen: Row, quantity: int | None, now: datetime) -> _Plan:
+    """Apply the rules, in the order a resident should hear about them."""
+    limits = limits_from(found, prefix="limit_")
+    rules.check_account(suspended=found.suspended_at is not None)
+    if found.shop_name is None:
+        raise UnknownCode()
+    one_time = found.code_id is not None
+    if one_time:
+        rules.check_code(now, expires_at=found.code_expires_at, used=found.code_used_at is not None)
+        quantity = found.code_quantity
     else:
-        action, quantity = _action(action_code or DEFAULT_ACTION), quantity or 1
+        if found.action_id is None or not found.action_active:
+            raise _unknown_action()
+        quantity = quantity or 1
         rules.check_quantity(limits, quantity)
-    history = _history(resident.id, shop.id, now)
+    history = rules.ScanHistory(seen.last_scan_at_shop, seen.today_at_shop, seen.today)
     rules.check_scan(
         limits,
         history,
         now,
-        shop_active=shop.active,
-        resident_suspended=resident.is_suspended,
-        one_time_code=one_time is not None,
+        shop_active=found.shop_active,
+        resident_suspended=False,
+        one_time_code=one_time,
     )
-    if one_time is not None:
-        _claim(one_time, resident.id, now)
-    return _record(resident, shop, action, quantity, one_time, now)
+    return _Plan(
+        shop=ShopRef(found.shop_id or found.code_shop_id, found.shop_name, found.shop_name_en),
+        action_id=found.action_id,
+        action_code=found.action_code,
+        quantity=quantity,
+        points=rules.scan_points(found.action_points, quantity),
+        milligrams=quantity * found.action_milligrams,
+        code_id=found.code_id,
+    )
+
+
+def _claim(code_id: int, user_id: int, now: datetime) -> None:
+    # The conditional UPDATE decides among residents racing for the same code.
+    claimed = db.session.execute(
+        update(EarningCode)
+        .where(
+            EarningCode.id == code_id,
+            EarningCode.used_at.is_(None),
+            EarningCode.expires_at > now,
+        )
+        .values(used_at=now, used_by_id=user_id)
+        .returning(EarningCode.id)
+    ).first()
+    if claimed is None:
+        used = db.session.scalar(select(EarningCode.used_at).where(EarningCode.id == code_id))
+        raise CodeUsed() if used is not None else CodeExpired()
+
+
+def _record(plan: _Plan, user_id: int, key: str, digest: str, now: datetime) -> ScanResult:
+    """Write the scan, its ledger entry, the impact and the key's outcome in one statement."""
+    new_scan = (
+        insert(Scan)
+        .values(
+            user_id=user_id,
+            shop_id=plan.shop.id,
+            action_id=plan.action_id,
+            quantity=plan.quantity,
+            points=plan.points,
+            milligrams=plan.milligrams,
+            code_id=plan.code_id,
+            created_at=now,
+        )
+        .returning(Scan.id)
+        .cte("new_scan")
+    )
+    scan_id = select(new_scan.c.id).scalar_subquery()
+    impact = _impact(user_id, plan)
+    keyed = idempotency.outcome(user_id, key, digest, now, scan_id=scan_id)
+    entry = posting(
+        user_id,
+        plan.points,
+        kind=EntryKind.EARN,
+        reason=f"{plan.action_code} x{plan.quantity}",
+        now=now,
+        shop_id=plan.shop.id,
+        scan_id=scan_id,
+        actor_id=user_id,
+    )
+    row = db.session.execute(
+        entry.add_columns(scan_id).add_cte(impact.cte("impact"), keyed.cte("keyed"))
+    ).one()
+    scan = CreditedScan(
+        row[1], plan.shop, ActionRef(plan.action_code), plan.quantity, plan.points,
+        plan.code_id, now,
+    )
+    return ScanResult(scan, row[0])
+
+
+def _impact(user_id: int, plan: _Plan):
+    stmt = pg_insert(Impact).values(
+        user_id=user_id, action_id=plan.action_id, items=plan.quantity, milligrams=plan.milligrams
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[Impact.user_id, Impact.action_id],
+        set_={
+            "items": Impact.items + stmt.excluded["items"],
+            "milligrams": Impact.milligrams + stmt.excluded.milligrams,
+        },
+    )
+
+
+def _replay(scan_id: int) -> ScanResult:
+    """Answer a retried scan as the first time."""
+    scan = db.session.get(Scan, scan_id)
+    balance = db.session.scalar(
+        select(LedgerEntry.balance_after).where(LedgerEntry.scan_id == scan_id)
+    )
+    shop = ShopRef(scan.shop.id, scan.shop.name, scan.shop.name_en)
+    credited = CreditedScan(
+        scan.id, shop, ActionRef(scan.action.code), scan.quantity, scan.points, scan.code_id,
+        scan.created_at,
+    )
+    return ScanResult(credited, balance)
 
 
 def _resolve(text: str) -> tuple[Shop, EarningCode | None]:
@@ -191,147 +433,3 @@ def _action(code: str) -> Action:
 
 def _unknown_action() -> ValidationFailed:
     return ValidationFailed({"action": ["Unknown action."]})
-
-
-def _history(user_id: int, shop_id: int, now: datetime) -> rules.ScanHistory:
-    day_start = rules.bangkok_day_start(now)
-    at_shop = (Scan.user_id == user_id) & (Scan.shop_id == shop_id)
-    mine_today = (Scan.user_id == user_id) & (Scan.created_at >= day_start)
-    row = db.session.execute(
-        select(
-            # The latest scan here, read from the end of the index: history length is no cost.
-            select(Scan.created_at)
-            .where(at_shop)
-            .order_by(Scan.created_at.desc())
-            .limit(1)
-            .scalar_subquery(),
-            select(func.count()).where(at_shop, Scan.created_at >= day_start).scalar_subquery(),
-            select(func.count()).select_from(Scan).where(mine_today).scalar_subquery(),
-        )
-    ).one()
-    return rules.ScanHistory(row[0], row[1], row[2])
-
-
-def _claim(one_time: EarningCode, user_id: int, now: datetime) -> None:
-    # The conditional UPDATE decides among residents racing for the same code.
-    claimed = db.session.execute(
-        update(EarningCode)
-        .where(
-            EarningCode.id == one_time.id,
-            EarningCode.used_at.is_(None),
-            EarningCode.expires_at > now,
-        )
-        .values(used_at=now, used_by_id=user_id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.refresh(one_time)
-        raise CodeUsed() if one_time.used_at is not None else CodeExpired()
-
-
-def _record(
-    resident: User,
-    shop: Shop,
-    action: Action,
-    quantity: int,
-    one_time: EarningCode | None,
-    now: datetime,
-) -> ScanResult:
-    points = rules.scan_points(action.points, quantity)
-    scan = Scan(
-        user_id=resident.id,
-        shop=shop,
-        action=action,
-        quantity=quantity,
-        points=points,
-        milligrams=quantity * action.milligrams,
-        code_id=one_time.id if one_time else None,
-        created_at=now,
-    )
-    db.session.add(scan)
-    db.session.flush()
-    entry = post_entry(
-        resident.id,
-        points,
-        kind=EntryKind.EARN,
-        reason=f"{action.code} x{quantity}",
-        now=now,
-        shop_id=shop.id,
-        scan_id=scan.id,
-        actor_id=resident.id,
-    )
-    _add_impact(resident.id, action, quantity)
-    return ScanResult(scan, entry.balance_after)
-
-
-def _add_impact(user_id: int, action: Action, quantity: int) -> None:
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(Impact).values(
-        user_id=user_id,
-        action_id=action.id,
-        items=quantity,
-        milligrams=quantity * action.milligrams,
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Impact.user_id, Impact.action_id],
-        set_={
-            "items": Impact.items + stmt.excluded["items"],
-            "milligrams": Impact.milligrams + stmt.excluded.milligrams,
-        },
-    )
-    db.session.execute(stmt)
-
-
-def _scan_result(scan_id: int) -> ScanResult:
-    scan = db.session.get(Scan, scan_id)
-    balance = db.session.scalar(
-        select(LedgerEntry.balance_after).where(LedgerEntry.scan_id == scan_id)
-    )
-    return ScanResult(scan, balance)
-
-
-# The check-and-credit of _credit/run_once, ported into PostgreSQL (migration 0005).
-SCAN_CALL = text(
-    "SELECT ecolife_scan(:session_id, :user_id, :key, :fingerprint, :token, :action, "
-    ":quantity, :now, :default_action, :defaults)"
-)
-# The limits the function falls back on when rule_settings has no row (as current_limits does).
-_DEFAULTS = Limits()
-SCAN_DEFAULTS = [
-    _DEFAULTS.scan_cooldown_seconds,
-    _DEFAULTS.daily_scans_per_shop,
-    _DEFAULTS.daily_scans,
-    _DEFAULTS.max_quantity,
-]
-
-
-def _earn_in_one_call(
-    claims: TokenClaims,
-    key: str,
-    digest: str,
-    code: str,
-    action: str | None,
-    quantity: int | None,
-    now: datetime,
-) -> ScanResult:
-    reply = call_alone(
-        SCAN_CALL,
-        {
-            "session_id": claims.session_id,
-            "user_id": claims.user_id,
-            "key": key,
-            "fingerprint": digest,
-            "token": scanned_token(code),
-            "action": action,
-            "quantity": quantity,
-            "now": now,
-            "default_action": DEFAULT_ACTION,
-            "defaults": SCAN_DEFAULTS,
-        },
-    )
-    raise_refusal(reply)
-    if reply["outcome"] == "invalid":
-        if reply["field"] == "quantity":
-            raise rules.quantity_refused(reply["max_quantity"])
-        raise _unknown_action()
-    return ScanResult(ScanView.of(reply), reply["balance"])

@@ -1,55 +1,27 @@
-"""Idempotency-Key handling: the first outcome of a keyed request is the only one."""
+"""Idempotency-Key handling: the first outcome of a keyed request is the only one.
+
+A keyed use case locks the resident's row, then reads this key with `key_read` (after the
+lock, so a twin request that held the lock first is seen), replays what the key got the
+first time, or decides and writes, recording its outcome in the same transaction.
+"""
 
 import hashlib
 import json
-from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Insert, Row, Select, bindparam, insert, select
 
-from ecolife.errors import DomainError, IdempotencyKeyReused, ValidationFailed, error_for_code
+from ecolife.errors import DomainError, IdempotencyKeyReused, error_for_code
 from ecolife.extensions import db
 from ecolife.models import IdempotencyKey, User
-from ecolife.services.ledger import lock_account
 
-Result = TypeVar("Result")
-
-
-def run_once(
-    user_id: int,
-    key: str,
-    digest: str,
-    now: datetime,
-    *,
-    attempt: Callable[[User], Result],
-    replay: Callable[[IdempotencyKey], Result],
-    outcome: Callable[[Result], dict],
-) -> Result:
-    """Run a resident's keyed request once: replay the first outcome, or attempt and record it.
-
-    `attempt` gets the locked resident and must refuse before it writes (or in a savepoint);
-    `outcome` names what it created, e.g. `{"scan_id": …}`. Invalid input is not recorded,
-    so the client can correct it under the same key.
-    """
-    resident = lock_account(user_id)
-    previous = previous_outcome(user_id, key, digest)
-    if previous is not None:
-        db.session.rollback()
-        if previous.error_code is not None:
-            raise replay_refusal(previous)
-        return replay(previous)
-    try:
-        result = attempt(resident)
-    except ValidationFailed:
-        raise
-    except DomainError as refusal:
-        remember(user_id, key, digest, now, refusal=refusal)
-        db.session.commit()
-        raise
-    remember(user_id, key, digest, now, **outcome(result))
-    db.session.commit()
-    return result
+KEY_COLUMNS = (
+    IdempotencyKey.fingerprint.label("key_fingerprint"),
+    IdempotencyKey.scan_id.label("key_scan_id"),
+    IdempotencyKey.redemption_id.label("key_redemption_id"),
+    IdempotencyKey.error_code.label("key_error_code"),
+    IdempotencyKey.error_params.label("key_error_params"),
+)
 
 
 def fingerprint(operation: str, **body) -> str:
@@ -58,44 +30,64 @@ def fingerprint(operation: str, **body) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def previous_outcome(user_id: int, key: str, digest: str) -> IdempotencyKey | None:
-    """Return what this key got the first time, refusing it for a different request.
+def key_read(*columns) -> Select:
+    """Build the read that follows the lock: the key's first outcome, if any, and `columns`.
 
-    Call it with the resident's row locked, so concurrent twins wait and then see it.
+    Parameters: `user_id`, `key`, and whatever `columns` name.
     """
-    previous = db.session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    seen = (IdempotencyKey.user_id == User.id) & (IdempotencyKey.key == bindparam("key"))
+    return (
+        select(*KEY_COLUMNS, *columns)
+        .select_from(User)
+        .outerjoin(IdempotencyKey, seen)
+        .where(User.id == bindparam("user_id"))
     )
-    if previous is not None and previous.fingerprint != digest:
+
+
+def seen_before(row: Row, digest: str) -> bool:
+    """Say whether the key was used before: refuse it for another body, and raise again the
+    refusal it got the first time."""
+    if row.key_fingerprint is None:
+        return False
+    if row.key_fingerprint != digest:
         raise IdempotencyKeyReused()
-    return previous
+    if row.key_error_code is not None:
+        raise error_for_code(row.key_error_code)(**(row.key_error_params or {}))
+    return True
 
 
-def remember(
+def outcome(
     user_id: int,
     key: str,
     digest: str,
     now: datetime,
     *,
-    scan_id: int | None = None,
-    redemption_id: int | None = None,
-    refusal: DomainError | None = None,
-) -> None:
-    """Record the outcome of a keyed request in the caller's transaction."""
-    db.session.add(
-        IdempotencyKey(
-            user_id=user_id,
-            key=key,
-            fingerprint=digest,
-            scan_id=scan_id,
-            redemption_id=redemption_id,
-            error_code=refusal.code if refusal else None,
-            error_params=dict(refusal.params) if refusal else None,
-            created_at=now,
-        )
+    scan_id: "int | ColumnElement | None" = None,
+    redemption_id: "int | ColumnElement | None" = None,
+) -> Insert:
+    """Build the INSERT that records what a keyed request created (for the caller's batch)."""
+    return insert(IdempotencyKey).values(
+        user_id=user_id,
+        key=key,
+        fingerprint=digest,
+        scan_id=scan_id,
+        redemption_id=redemption_id,
+        created_at=now,
     )
 
 
-def replay_refusal(previous: IdempotencyKey) -> DomainError:
-    """Rebuild the refusal a key got the first time."""
-    return error_for_code(previous.error_code)(**(previous.error_params or {}))
+def remember_refusal(
+    user_id: int, key: str, digest: str, now: datetime, refusal: DomainError
+) -> None:
+    """Record the refusal a keyed request got and end the transaction; retries get it too."""
+    db.session.execute(
+        insert(IdempotencyKey).values(
+            user_id=user_id,
+            key=key,
+            fingerprint=digest,
+            error_code=refusal.code,
+            error_params=dict(refusal.params),
+            created_at=now,
+        )
+    )
+    db.session.commit()

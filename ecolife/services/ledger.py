@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import ColumnElement, Integer, Select, func, insert, literal, select, text, update
 
 from ecolife import clock
 from ecolife.errors import InsufficientPoints, NotFound
@@ -12,22 +12,7 @@ from ecolife.models import EntryKind, LedgerEntry, User
 from ecolife.pagination import Page, paginate
 
 
-def lock_account(user_id: int) -> User:
-    """Lock a user's row for the rest of the transaction and return it, fresh."""
-    # Two phones (or two retries) of one resident then run one at a time: the cooldown, caps,
-    # balance and idempotency checks that follow see each other's writes.
-    user = db.session.scalar(
-        select(User)
-        .where(User.id == user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if user is None:
-        raise NotFound()
-    return user
-
-
-def post_entry(
+def posting(
     user_id: int,
     delta: int,
     *,
@@ -35,38 +20,66 @@ def post_entry(
     reason: str,
     now: datetime,
     shop_id: int | None = None,
-    scan_id: int | None = None,
-    redemption_id: int | None = None,
+    scan_id: "int | ColumnElement | None" = None,
+    redemption_id: "int | ColumnElement | None" = None,
     actor_id: int | None = None,
-) -> LedgerEntry:
-    """Append an entry and move the stored balance with it, in the caller's transaction.
+) -> Select:
+    """Build the one statement that moves a balance and appends its entry; it answers the
+    balance after, or no row when the balance would go below zero (then nothing changes).
 
-    The conditional UPDATE is the guard: it never takes a balance below zero, whatever
-    runs at the same time.
+    `scan_id` and `redemption_id` may be expressions (a scalar subquery of a row the same
+    statement inserts). The conditional UPDATE is the guard, whatever runs at the same time.
     """
-    balance = db.session.scalar(
+    account = (
         update(User)
         .where(User.id == user_id, User.balance + delta >= 0)
         .values(balance=User.balance + delta)
         .returning(User.balance)
-        .execution_options(synchronize_session=False)
+        .cte("account")
     )
+    entry = (
+        insert(LedgerEntry)
+        .from_select(
+            [*ENTRY_COLUMNS, LedgerEntry.balance_after],
+            select(
+                *_literals(user_id, kind, delta, reason, shop_id, scan_id, redemption_id),
+                literal(actor_id, Integer),
+                literal(now, LedgerEntry.created_at.type),
+                account.c.balance,
+            ),
+        )
+        .returning(LedgerEntry.balance_after)
+        .cte("entry")
+    )
+    return select(entry.c.balance_after)
+
+
+ENTRY_COLUMNS = (
+    LedgerEntry.user_id,
+    LedgerEntry.kind,
+    LedgerEntry.delta,
+    LedgerEntry.reason,
+    LedgerEntry.shop_id,
+    LedgerEntry.scan_id,
+    LedgerEntry.redemption_id,
+    LedgerEntry.actor_id,
+    LedgerEntry.created_at,
+)
+
+
+def _literals(*values) -> list:
+    return [
+        value if isinstance(value, ColumnElement) else literal(value, column.type)
+        for value, column in zip(values, ENTRY_COLUMNS, strict=False)
+    ]
+
+
+def post_entry(user_id: int, delta: int, **fields) -> int:
+    """Append an entry in the caller's transaction and return the balance after it."""
+    balance = db.session.scalar(posting(user_id, delta, **fields))
     if balance is None:
         raise InsufficientPoints()
-    entry = LedgerEntry(
-        user_id=user_id,
-        kind=kind,
-        delta=delta,
-        balance_after=balance,
-        reason=reason,
-        shop_id=shop_id,
-        scan_id=scan_id,
-        redemption_id=redemption_id,
-        actor_id=actor_id,
-        created_at=now,
-    )
-    db.session.add(entry)
-    return entry
+    return balance
 
 
 def history(user_id: int, *, limit: int, cursor: str | None) -> Page:
@@ -118,10 +131,18 @@ def _running_sum_mismatches() -> list[Mismatch]:
     ]
 
 
-def adjust_balance(user_id: int, delta: int, *, reason: str, actor_id: int | None) -> LedgerEntry:
+@dataclass(frozen=True)
+class Adjustment:
+    delta: int
+    balance_after: int
+
+
+def adjust_balance(user_id: int, delta: int, *, reason: str, actor_id: int | None) -> Adjustment:
     """Correct a balance with a new entry (history is never edited)."""
-    entry = post_entry(
+    if db.session.get(User, user_id) is None:
+        raise NotFound()
+    balance = post_entry(
         user_id, delta, kind=EntryKind.ADJUSTMENT, reason=reason, now=clock.now(), actor_id=actor_id
     )
     db.session.commit()
-    return entry
+    return Adjustment(delta, balance)

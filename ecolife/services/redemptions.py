@@ -1,42 +1,62 @@
-"""Redeeming points: hold them for a reward, then the shop confirms or they come back."""
+"""Redeeming points: hold them for a reward, then the shop confirms or they come back.
+
+A request is one transaction: lock the resident's row and read the session, reward and
+limits (one SELECT); read the key and the resident's holds after the lock (one SELECT);
+decide with the pure rules; take one item of a limited stock (a conditional UPDATE); write
+the redemption, its ledger debit and the key's outcome (one statement), then commit.
+Confirm, cancel and expiry each move a redemption out of pending with one conditional
+UPDATE, so only one of them can win.
+"""
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, select, text, true, update
+from sqlalchemy import and_, bindparam, func, insert, select, true, update
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
-from ecolife import clock
-from ecolife.database import call_alone, on_postgresql
+from ecolife import clock, rules
 from ecolife.errors import (
-    AccountSuspended,
-    InsufficientPoints,
+    DomainError,
+    InvalidToken,
     NotFound,
     NotPending,
     OutOfStock,
     PermissionDenied,
-    RewardUnavailable,
+    ValidationFailed,
 )
 from ecolife.extensions import db
-from ecolife.models import EntryKind, Redemption, RedemptionStatus, Reward, Role, User
+from ecolife.models import (
+    AuthSession,
+    EntryKind,
+    Redemption,
+    RedemptionStatus,
+    Reward,
+    Role,
+    RuleSettings,
+    Shop,
+    User,
+)
 from ecolife.pagination import Page, paginate
-from ecolife.rules import Limits
 from ecolife.services import idempotency
-from ecolife.services.accounts import TokenClaims, live_session
-from ecolife.services.ledger import post_entry
-from ecolife.services.replies import RedemptionView, raise_refusal
-from ecolife.services.settings import current_limits
+from ecolife.services.accounts import TokenClaims
+from ecolife.services.ledger import post_entry, posting
+from ecolife.services.settings import LIMIT_NAMES, limits_from
+from ecolife.services.unit import commit_keeping_loaded
 
 # Easy to read aloud and type: no 0/O, 1/I/L, 2/Z or 5/S pairs.
 CODE_ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
 CODE_LENGTH = 6
+CODE_CONSTRAINT = "uq_redemptions_code"
 HELD = (RedemptionStatus.PENDING, RedemptionStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
 class RedemptionResult:
-    redemption: "Redemption | RedemptionView"
+    """A redemption with the resident's balance after it (first time or replayed)."""
+
+    redemption: Redemption
     balance: int
 
 
@@ -47,61 +67,252 @@ def request_redemption(claims: TokenClaims, *, key: str, reward_id: int) -> Rede
     """
     now = clock.now()
     digest = idempotency.fingerprint("redemption", reward_id=reward_id)
-    if on_postgresql():
-        return _request_in_one_call(claims, key, digest, reward_id, now)
-    resident_id = live_session(claims).user_id
-    return idempotency.run_once(
-        resident_id,
-        key,
-        digest,
+    params = {"user_id": claims.user_id, "session_id": claims.session_id, "key": key}
+    for _attempt in range(5):
+        try:
+            return _request(params, digest, reward_id, now)
+        except IntegrityError as error:
+            db.session.rollback()
+            if CODE_CONSTRAINT not in str(error.orig):
+                raise
+            # The drawn code was taken (1 in 387 million a time): draw another.
+    raise RuntimeError("could not find a free redemption code")
+
+
+def _request(params: dict, digest: str, reward_id: int, now: datetime) -> RedemptionResult:
+    user_id, key = params["user_id"], params["key"]
+    params = {**params, "reward_id": reward_id, "now": now}
+    found = _lock_and_read(params)
+    seen = db.session.execute(HOLDS, params).one()
+    if idempotency.seen_before(seen, digest):
+        db.session.rollback()
+        return _result(_load(seen.key_redemption_id))
+    if seen.overdue:
+        # Settle the resident's own overdue holds first: their points and items count again.
+        _expire(user_id, now)
+        found = _lock_and_read(params)
+        seen = db.session.execute(HOLDS, params).one()
+    try:
+        _check(found, seen, now)
+        if found.stock is not None:
+            _take_stock(reward_id)
+        result = _hold(found, user_id, key, digest, now)
+    except ValidationFailed:
+        db.session.rollback()
+        raise
+    except DomainError as refusal:
+        idempotency.remember_refusal(user_id, key, digest, now, refusal)
+        raise
+    commit_keeping_loaded()
+    return result
+
+
+# The resident (row locked, so two phones can't spend the same points), the session behind
+# the token, the reward and its shop, and the redemption lifetime.
+REDEEM_CONTEXT = (
+    select(
+        User.role,
+        User.suspended_at,
+        User.balance,
+        Reward.id.label("reward_id"),
+        Reward.shop_id,
+        Reward.points,
+        Reward.stock,
+        Reward.per_resident_limit,
+        Reward.active,
+        Reward.active_from,
+        Reward.active_to,
+        Shop.active.label("shop_active"),
+        *(getattr(RuleSettings, name).label(f"limit_{name}") for name in LIMIT_NAMES),
+    )
+    .select_from(User)
+    .join(
+        AuthSession,
+        and_(
+            AuthSession.id == bindparam("session_id"),
+            AuthSession.user_id == User.id,
+            AuthSession.revoked_at.is_(None),
+        ),
+    )
+    .outerjoin(Reward, Reward.id == bindparam("reward_id"))
+    .outerjoin(Shop, Shop.id == Reward.shop_id)
+    .outerjoin(RuleSettings, RuleSettings.id == 1)
+    .where(User.id == bindparam("user_id"))
+    .with_for_update(of=User)
+)
+
+_mine = Redemption.user_id == bindparam("user_id")
+_pending = Redemption.status == RedemptionStatus.PENDING
+# Read after the lock: the key, how many of this reward the resident holds, overdue holds.
+HOLDS = idempotency.key_read(
+    select(func.count())
+    .where(_mine, Redemption.reward_id == bindparam("reward_id"), Redemption.status.in_(HELD))
+    .scalar_subquery()
+    .label("held"),
+    select(func.count())
+    .where(_mine, _pending, Redemption.expires_at <= bindparam("now"))
+    .scalar_subquery()
+    .label("overdue"),
+)
+
+
+def _lock_and_read(params: dict) -> Row:
+    found = db.session.execute(REDEEM_CONTEXT, params).first()
+    if found is None:
+        db.session.rollback()
+        raise InvalidToken()
+    if found.role != Role.RESIDENT:
+        db.session.rollback()
+        raise PermissionDenied()
+    return found
+
+
+def _check(found: Row, seen: Row, now: datetime) -> None:
+    rules.check_account(suspended=found.suspended_at is not None)
+    available = found.reward_id is not None and rules.reward_available(
         now,
-        attempt=lambda resident: _hold_in_savepoint(resident, reward_id, now),
-        replay=lambda previous: _result(db.session.get(Redemption, previous.redemption_id)),
-        outcome=lambda result: {"redemption_id": result.redemption.id},
+        active=found.active,
+        shop_active=found.shop_active,
+        active_from=found.active_from,
+        active_to=found.active_to,
+    )
+    rules.check_hold(
+        available=available,
+        points=found.points or 0,
+        balance=found.balance,
+        held=seen.held,
+        per_resident_limit=found.per_resident_limit,
+        stock=found.stock,
     )
 
 
-def confirm_for_staff(claims: TokenClaims, redemption_id: int) -> "Redemption | RedemptionView":
-    """Confirm a redemption for the staff member a verified access token names."""
-    if on_postgresql():
-        reply = call_alone(
-            CONFIRM_CALL,
-            {
-                "session_id": claims.session_id,
-                "user_id": claims.user_id,
-                "redemption_id": redemption_id,
-                "now": clock.now(),
-            },
+def _take_stock(reward_id: int) -> None:
+    # The conditional UPDATE decides among residents racing for the last items.
+    taken = db.session.execute(
+        update(Reward)
+        .where(Reward.id == reward_id, Reward.stock > 0)
+        .values(stock=Reward.stock - 1)
+        .returning(Reward.id)
+    ).first()
+    if taken is None:
+        raise OutOfStock()
+
+
+def _hold(found: Row, user_id: int, key: str, digest: str, now: datetime) -> RedemptionResult:
+    """Write the redemption, its debit and the key's outcome in one statement."""
+    new = (
+        insert(Redemption)
+        .values(
+            code=_new_code(),
+            user_id=user_id,
+            reward_id=found.reward_id,
+            shop_id=found.shop_id,
+            points=found.points,
+            status=RedemptionStatus.PENDING,
+            created_at=now,
+            expires_at=rules.redemption_expiry(limits_from(found, prefix="limit_"), now),
         )
-        raise_refusal(reply)
-        return RedemptionView.of(reply["redemption"])
-    staff = live_session(claims).user
-    if staff.role != Role.SHOP_STAFF:
-        raise PermissionDenied()
-    return confirm_redemption(staff.shop_id, staff.id, redemption_id)
+        .returning(Redemption.id)
+        .cte("new_redemption")
+    )
+    redemption_id = select(new.c.id).scalar_subquery()
+    keyed = idempotency.outcome(user_id, key, digest, now, redemption_id=redemption_id)
+    debit = posting(
+        user_id,
+        -found.points,
+        kind=EntryKind.REDEEM,
+        reason=f"reward {found.reward_id}",
+        now=now,
+        shop_id=found.shop_id,
+        redemption_id=redemption_id,
+        actor_id=user_id,
+    )
+    balance, new_id = db.session.execute(
+        debit.add_columns(redemption_id).add_cte(keyed.cte("keyed"))
+    ).one()
+    return RedemptionResult(_load(new_id), balance)
+
+
+def confirm_redemption(shop_id: int, staff_id: int, redemption_id: int) -> Redemption:
+    """Record that the shop handed the reward over; only a pending, unexpired one.
+
+    Only the reward's shop may confirm (another shop's redemption is NotFound). A confirm
+    that comes too late expires the hold and gives the points back.
+    """
+    now = clock.now()
+    confirmed = db.session.execute(
+        update(Redemption)
+        .where(
+            Redemption.id == redemption_id,
+            Redemption.shop_id == shop_id,
+            Redemption.status == RedemptionStatus.PENDING,
+            Redemption.expires_at > now,
+        )
+        .values(status=RedemptionStatus.CONFIRMED, resolved_at=now, confirmed_by_id=staff_id)
+        .returning(Redemption.id)
+    ).first()
+    if confirmed is None:
+        redemption = get_shop_redemption(shop_id, redemption_id)
+        if rules.overdue(redemption.status, redemption.expires_at, now):
+            _expire(redemption.user_id, now, redemption_id=redemption_id)
+            db.session.commit()
+        else:
+            db.session.rollback()
+        raise NotPending()
+    redemption = _load(redemption_id)
+    commit_keeping_loaded()
+    return redemption
+
+
+def cancel_redemption(user_id: int, redemption_id: int) -> RedemptionResult:
+    """Let a resident call off a pending redemption and get the points back.
+
+    An overdue one is expired instead (the points come back all the same) and the cancel
+    answers NotPending.
+    """
+    now = clock.now()
+    redemption = get_own_redemption(user_id, redemption_id)
+    if rules.overdue(redemption.status, redemption.expires_at, now):
+        _expire(user_id, now, redemption_id=redemption_id)
+        db.session.commit()
+        raise NotPending()
+    balance = _refund(redemption_id, RedemptionStatus.CANCELLED, now, actor_id=user_id)
+    if balance is None:
+        db.session.rollback()
+        raise NotPending()
+    result = RedemptionResult(_load(redemption_id), balance)
+    commit_keeping_loaded()
+    return result
+
+
+def expire_overdue(*, user_id: int | None = None) -> int:
+    """Expire every overdue pending redemption (of one resident if given); return how many.
+
+    Each is its own transaction, so one that was resolved meanwhile is simply skipped.
+    """
+    now = clock.now()
+    stmt = select(Redemption.user_id, Redemption.id).where(
+        _pending_overdue(now), *([Redemption.user_id == user_id] if user_id else [])
+    )
+    expired = 0
+    for owner_id, redemption_id in db.session.execute(stmt.order_by(Redemption.id)).all():
+        expired += _expire(owner_id, now, redemption_id=redemption_id) is not None
+        db.session.commit()
+    return expired
 
 
 def get_own_redemption(user_id: int, redemption_id: int) -> Redemption:
-    """Return a resident's own redemption (expiring it first if overdue)."""
+    """Return a resident's own redemption; another's answers NotFound."""
     redemption = db.session.get(Redemption, redemption_id)
     if redemption is None or redemption.user_id != user_id:
         raise NotFound()
-    return _expire_if_overdue(redemption)
+    return redemption
 
 
 def list_own_redemptions(user_id: int, *, limit: int, cursor: str | None) -> Page:
     """List a resident's redemptions, newest first."""
-    expire_overdue(user_id=user_id)
     stmt = select(Redemption).where(Redemption.user_id == user_id)
     return paginate(stmt, Redemption.id, limit=limit, cursor=cursor, newest_first=True)
-
-
-def cancel_redemption(user_id: int, redemption_id: int) -> RedemptionResult:
-    """Let a resident call off a pending redemption and get the points back."""
-    redemption = get_own_redemption(user_id, redemption_id)
-    _resolve(redemption, RedemptionStatus.CANCELLED, clock.now(), actor_id=user_id)
-    db.session.commit()
-    return _result(redemption)
 
 
 def lookup_for_shop(shop_id: int, code: str) -> Redemption:
@@ -109,7 +320,7 @@ def lookup_for_shop(shop_id: int, code: str) -> Redemption:
     redemption = db.session.scalar(select(Redemption).where(Redemption.code == normalise(code)))
     if redemption is None or redemption.shop_id != shop_id:
         raise NotFound()
-    return _expire_if_overdue(redemption)
+    return redemption
 
 
 def get_shop_redemption(shop_id: int, redemption_id: int) -> Redemption:
@@ -117,44 +328,7 @@ def get_shop_redemption(shop_id: int, redemption_id: int) -> Redemption:
     redemption = db.session.get(Redemption, redemption_id)
     if redemption is None or redemption.shop_id != shop_id:
         raise NotFound()
-    return _expire_if_overdue(redemption)
-
-
-def confirm_redemption(shop_id: int, staff_id: int, redemption_id: int) -> Redemption:
-    """Record that the shop handed the reward over; only a pending, unexpired one."""
-    redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None or redemption.shop_id != shop_id:
-        raise NotFound()
-    now = clock.now()
-    in_time = Redemption.expires_at > now
-    if not _leave_pending(redemption_id, RedemptionStatus.CONFIRMED, now, in_time, staff_id):
-        db.session.rollback()
-        _expire_if_overdue(db.session.get(Redemption, redemption_id))
-        raise NotPending()
-    db.session.commit()
-    db.session.refresh(redemption)
     return redemption
-
-
-def expire_overdue(*, user_id: int | None = None) -> int:
-    """Expire every overdue pending redemption (of one resident if given); return how many."""
-    now = clock.now()
-    stmt = select(Redemption.id).where(
-        Redemption.status == RedemptionStatus.PENDING, Redemption.expires_at <= now
-    )
-    if user_id is not None:
-        stmt = stmt.where(Redemption.user_id == user_id)
-    expired = 0
-    for redemption_id in list(db.session.scalars(stmt.order_by(Redemption.id))):
-        redemption = db.session.get(Redemption, redemption_id)
-        try:
-            _resolve(redemption, RedemptionStatus.EXPIRED, now, actor_id=None)
-        except NotPending:
-            db.session.rollback()  # someone else resolved it first
-            continue
-        db.session.commit()
-        expired += 1
-    return expired
 
 
 def normalise(code: str) -> str:
@@ -162,172 +336,62 @@ def normalise(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def _hold_in_savepoint(resident: User, reward_id: int, now: datetime) -> RedemptionResult:
-    # A refusal after the stock was taken undoes it, and the resident's row stays locked.
-    with db.session.begin_nested():
-        return _hold(resident, reward_id, now)
+def _pending_overdue(now: datetime):
+    return and_(_pending, Redemption.expires_at <= now)
 
 
-def _hold(resident: User, reward_id: int, now: datetime) -> RedemptionResult:
-    if resident.is_suspended:
-        raise AccountSuspended()
-    reward = db.session.get(Reward, reward_id)
-    if reward is None or not reward.available_at(now):
-        raise RewardUnavailable()
-    if resident.balance < reward.points:
-        raise InsufficientPoints(needed=reward.points, balance=resident.balance)
-    if reward.per_resident_limit is not None and _held(resident.id, reward.id) >= (
-        reward.per_resident_limit
-    ):
-        raise RewardUnavailable()
-    _take_stock(reward.id)
-    redemption = _insert(resident, reward, now)
-    entry = post_entry(
-        resident.id,
-        -reward.points,
-        kind=EntryKind.REDEEM,
-        reason=f"reward {reward.id}",
-        now=now,
-        shop_id=reward.shop_id,
-        redemption_id=redemption.id,
-        actor_id=resident.id,
-    )
-    return RedemptionResult(redemption, entry.balance_after)
+def _expire(user_id: int, now: datetime, *, redemption_id: int | None = None) -> int | None:
+    """Expire a resident's overdue holds (or one of them) with refunds; return the balance
+    after the last refund, or None when there was nothing to expire."""
+    stmt = select(Redemption.id).where(Redemption.user_id == user_id, _pending_overdue(now))
+    if redemption_id is not None:
+        stmt = stmt.where(Redemption.id == redemption_id)
+    balance = None
+    for overdue_id in db.session.scalars(stmt.order_by(Redemption.id)).all():
+        balance = _refund(overdue_id, RedemptionStatus.EXPIRED, now, actor_id=None) or balance
+    return balance
 
 
-def _take_stock(reward_id: int) -> None:
-    # The conditional UPDATE decides among residents racing for the last items.
-    taken = db.session.execute(
-        update(Reward)
-        .where(Reward.id == reward_id, (Reward.stock.is_(None)) | (Reward.stock > 0))
-        .values(stock=Reward.stock - 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
-        raise OutOfStock()
-
-
-def _insert(resident: User, reward: Reward, now: datetime) -> Redemption:
-    ttl = timedelta(seconds=current_limits().redemption_ttl_seconds)
-    for _attempt in range(5):
-        redemption = Redemption(
-            code=_new_code(),
-            user_id=resident.id,
-            reward_id=reward.id,
-            shop_id=reward.shop_id,
-            points=reward.points,
-            status=RedemptionStatus.PENDING,
-            created_at=now,
-            expires_at=now + ttl,
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(redemption)
-            return redemption
-        except IntegrityError:
-            continue  # the code was taken: draw another
-    raise RuntimeError("could not find a free redemption code")
-
-
-def _resolve(redemption: Redemption, status: str, now: datetime, *, actor_id) -> None:
+def _refund(redemption_id: int, status: str, now: datetime, *, actor_id: int | None):
+    """Move a redemption out of pending as cancelled or expired, put its item back and
+    refund its points; return the balance after, or None if it was no longer pending."""
     due = Redemption.expires_at <= now if status == RedemptionStatus.EXPIRED else true()
-    if not _leave_pending(redemption.id, status, now, due):
-        raise NotPending()
+    # Only one of confirm, cancel and expire can move a redemption out of pending: the
+    # conditional UPDATE lets the first one through and finds no row for the others.
+    left = db.session.execute(
+        update(Redemption)
+        .where(Redemption.id == redemption_id, _pending, due)
+        .values(status=status, resolved_at=now)
+        .returning(Redemption.user_id, Redemption.reward_id, Redemption.shop_id, Redemption.points)
+    ).first()
+    if left is None:
+        return None
     db.session.execute(
         update(Reward)
-        .where(Reward.id == redemption.reward_id, Reward.stock.is_not(None))
+        .where(Reward.id == left.reward_id, Reward.stock.is_not(None))
         .values(stock=Reward.stock + 1)
-        .execution_options(synchronize_session=False)
     )
-    post_entry(
-        redemption.user_id,
-        redemption.points,
+    return post_entry(
+        left.user_id,
+        left.points,
         kind=EntryKind.REFUND,
-        reason=f"redemption {redemption.id} {status}",
+        reason=f"redemption {redemption_id} {status}",
         now=now,
-        shop_id=redemption.shop_id,
-        redemption_id=redemption.id,
+        shop_id=left.shop_id,
+        redemption_id=redemption_id,
         actor_id=actor_id,
     )
 
 
-def _leave_pending(
-    redemption_id: int, status: str, now: datetime, condition, confirmed_by_id: int | None = None
-) -> bool:
-    # Only one of confirm, cancel and expire can move a redemption out of pending: the
-    # conditional UPDATE lets the first one through and finds no row for the others.
-    return (
-        db.session.execute(
-            update(Redemption)
-            .where(
-                Redemption.id == redemption_id,
-                Redemption.status == RedemptionStatus.PENDING,
-                condition,
-            )
-            .values(status=status, resolved_at=now, confirmed_by_id=confirmed_by_id)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
-    )
-
-
-def _expire_if_overdue(redemption: Redemption) -> Redemption:
-    now = clock.now()
-    if redemption.status == RedemptionStatus.PENDING and redemption.expires_at <= now:
-        try:
-            _resolve(redemption, RedemptionStatus.EXPIRED, now, actor_id=None)
-            db.session.commit()
-        except NotPending:
-            db.session.rollback()
-        db.session.refresh(redemption)
-    return redemption
-
-
-def _held(user_id: int, reward_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(Redemption.id)).where(
-            Redemption.user_id == user_id,
-            Redemption.reward_id == reward_id,
-            Redemption.status.in_(HELD),
-        )
-    )
-
-
-def _new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+def _load(redemption_id: int) -> Redemption:
+    """Load a redemption afresh, with its reward, shop and resident."""
+    return db.session.get(Redemption, redemption_id, populate_existing=True)
 
 
 def _result(redemption: Redemption) -> RedemptionResult:
-    db.session.refresh(redemption)
     balance = db.session.scalar(select(User.balance).where(User.id == redemption.user_id))
     return RedemptionResult(redemption, balance)
 
 
-# request_redemption and confirm_redemption, ported into PostgreSQL (migration 0006).
-REDEEM_CALL = text(
-    "SELECT ecolife_redeem(:session_id, :user_id, :key, :fingerprint, :reward_id, :now, "
-    ":codes, :default_ttl)"
-)
-CONFIRM_CALL = text("SELECT ecolife_confirm(:session_id, :user_id, :redemption_id, :now)")
-# The hold's lifetime when rule_settings has no row (as current_limits does).
-DEFAULT_TTL_SECONDS = Limits().redemption_ttl_seconds
-
-
-def _request_in_one_call(
-    claims: TokenClaims, key: str, digest: str, reward_id: int, now: datetime
-) -> RedemptionResult:
-    reply = call_alone(
-        REDEEM_CALL,
-        {
-            "session_id": claims.session_id,
-            "user_id": claims.user_id,
-            "key": key,
-            "fingerprint": digest,
-            "reward_id": reward_id,
-            "now": now,
-            "codes": [_new_code() for _ in range(5)],
-            "default_ttl": DEFAULT_TTL_SECONDS,
-        },
-    )
-    raise_refusal(reply)
-    return RedemptionResult(RedemptionView.of(reply["redemption"]), reply["balance"])
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))

@@ -11,10 +11,15 @@ LIMIT_NAMES = tuple(f.name for f in fields(Limits))
 
 def current_limits() -> Limits:
     """Return the limits in force (the defaults if the row is missing)."""
-    row = db.session.get(RuleSettings, 1)
-    if row is None:
+    return limits_from(db.session.get(RuleSettings, 1))
+
+
+def limits_from(row, *, prefix: str = "") -> Limits:
+    """Read the limits from a rule_settings row, or from a row that outer-joined it with
+    its columns named `prefix` + name (the defaults of `Limits` when it was missing)."""
+    if row is None or getattr(row, prefix + LIMIT_NAMES[0]) is None:
         return Limits()
-    return Limits(**{name: getattr(row, name) for name in LIMIT_NAMES})
+    return Limits(**{name: getattr(row, prefix + name) for name in LIMIT_NAMES})
 
 
 def update_limits(changes: dict) -> Limits:

@@ -2,13 +2,16 @@
 
 import string
 import uuid
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ecolife import clock
 from ecolife.extensions import db
 from ecolife.models import LedgerEntry, Shop
+from ecolife.security import encode_access_token
 from ecolife.services.shop_qr import rotate_shop_qr
 from tests.factories import scan
 
@@ -94,3 +97,22 @@ def test_a_rotated_away_token_never_credits(client, app, world, make_shop):
         db.session.remove()
     assert_not_credited(client, app, resident, f"http://ecolife.test/q/{poster}")
     assert scan(client, resident, new_token).status_code == 201
+
+
+def test_the_role_is_read_from_the_account_not_only_the_token(client, app, make_admin, world):
+    """A token whose role claim says resident does not make an admin a resident."""
+    _, poster, _ = world
+    admin = make_admin()
+    with app.app_context():
+        forged = encode_access_token(
+            app.config["SECRET_KEY"],
+            user_id=admin.user.id,
+            session_id=admin.session_id,
+            role="resident",
+            now=clock.now(),
+            ttl=timedelta(minutes=5),
+        )
+    headers = {"Authorization": f"Bearer {forged}", "Idempotency-Key": uuid.uuid4().hex}
+    response = client.post("/api/v1/scans", json={"code": poster}, headers=headers)
+    assert response.status_code == 403
+    assert response.get_json()["code"] == "forbidden"

@@ -9,8 +9,13 @@ import zxingcpp
 from PIL import Image
 
 from ecolife import clock
-from ecolife.services import residents
+from ecolife.errors import InsufficientPoints
+from ecolife.extensions import db
+from ecolife.models import Redemption
+from ecolife.services import ledger, residents
+from ecolife.services import redemptions as redemptions_service
 from tests.factories import bearer, redeem
+from tests.web.console import post_form, sign_in
 
 CODE = re.compile(r"^[346789ABCDEFGHJKMNPQRTUVWXY]{6}$")
 
@@ -305,3 +310,67 @@ def test_a_suspended_resident_cannot_redeem(client, app, setup, make_admin):
     assert (response.status_code, response.get_json()["code"]) == (403, "account_suspended")
     assert me(client, resident)["balance"] == 50
     assert stock(client, reward_id) == 2
+
+
+def test_reading_an_overdue_redemption_writes_nothing(client, app, setup, monkeypatch):
+    resident, staff, _, reward_id = setup
+    redemption = redeem(client, resident, reward_id).get_json()["redemption"]
+    later = clock.now() + timedelta(minutes=16)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    mine = client.get(f"/api/v1/redemptions/{redemption['id']}", headers=bearer(resident))
+    assert mine.get_json()["status"] == "expired"
+    looked_up = client.post(
+        "/api/v1/shop/redemptions/lookup", json={"code": redemption["code"]}, headers=bearer(staff)
+    )
+    assert looked_up.get_json()["status"] == "expired"
+    # Reads never write: the hold is still stored as pending, the points still held.
+    with app.app_context():
+        stored = db.session.get(Redemption, redemption["id"])
+        assert stored.status == "pending"
+        db.session.remove()
+    assert me(client, resident)["balance"] == 30
+
+
+def test_the_residents_next_request_settles_their_overdue_holds_first(client, setup, monkeypatch):
+    resident, _, _, reward_id = setup
+    redeem(client, resident, reward_id)
+    redeem(client, resident, reward_id)
+    later = clock.now() + timedelta(minutes=16)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    # 10 points left until the two overdue holds come back: the request settles them first.
+    response = redeem(client, resident, reward_id)
+    assert response.status_code == 201
+    assert response.get_json()["balance"] == 30
+    assert stock(client, reward_id) == 1
+
+
+def test_a_debit_below_zero_is_insufficient_points_not_an_error(client, setup, app):
+    resident, *_ = setup
+    with app.app_context(), pytest.raises(InsufficientPoints):
+        ledger.adjust_balance(resident.user.id, -51, reason="too much", actor_id=None)
+    assert me(client, resident)["balance"] == 50
+
+
+def test_the_api_and_the_console_confirm_through_one_service(client, setup, monkeypatch):
+    calls = []
+    real = redemptions_service.confirm_redemption
+
+    def spy(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(redemptions_service, "confirm_redemption", spy)
+    resident, staff, shop_id, reward_id = setup
+    first = redeem(client, resident, reward_id).get_json()["redemption"]
+    second = redeem(client, resident, reward_id).get_json()["redemption"]
+    api = client.post(f"/api/v1/shop/redemptions/{first['id']}/confirm", headers=bearer(staff))
+    assert api.status_code == 200
+    console_client = client.application.test_client()
+    sign_in(console_client, staff.user.email)
+    post_form(
+        console_client,
+        f"/shop/redemptions/{second['id']}/confirm",
+        {},
+        page=f"/shop/redemptions/{second['id']}",
+    )
+    assert calls == [(shop_id, staff.user.id, first["id"]), (shop_id, staff.user.id, second["id"])]

@@ -6,18 +6,19 @@ Timing is not asserted here: the numbers live in bench/README.md.
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import POSTGRES_URL
+from ecolife import embedded_db
+from tests.conftest import server_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.postgres
+
 def test_the_benchmark_smoke_run_passes(tmp_path):
-    url = POSTGRES_URL.rsplit("/", 1)[0] + "/ecolife_bench_smoke"
+    # A database of this run's own: two runs on one server never drop each other's.
+    url = embedded_db.with_database(server_url(), f"ecolife_bench_smoke_{uuid.uuid4().hex[:12]}")
     done = subprocess.run(
         [sys.executable, "bench/run.py", "--smoke", "--database-url", url, "--out", str(tmp_path)],
         cwd=ROOT,
@@ -34,3 +35,4 @@ def test_the_benchmark_smoke_run_passes(tmp_path):
     assert results["scenarios"]["scans"]["statuses"] == {
         "201": results["scenarios"]["scans"]["requests"]
     }
+    embedded_db.drop_database(url)

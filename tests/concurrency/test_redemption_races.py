@@ -4,7 +4,6 @@ import os
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from ecolife import clock
@@ -14,8 +13,6 @@ from ecolife.services.ledger import verify_ledger
 from ecolife.services.redemptions import cancel_redemption, confirm_redemption, expire_overdue
 from tests.concurrency.test_concurrent_writes import run_together
 from tests.factories import redeem
-
-pytestmark = pytest.mark.postgres
 
 REQUESTS = 32
 ROUNDS = int(os.environ.get("ECOLIFE_RACE_ROUNDS", "50"))

@@ -16,8 +16,6 @@ from ecolife.services.ledger import verify_ledger
 from tests.concurrency.test_concurrent_writes import run_together
 from tests.factories import bearer
 
-pytestmark = pytest.mark.postgres
-
 REQUESTS = 32
 ROUNDS = int(os.environ.get("ECOLIFE_RACE_ROUNDS", "50"))
 

@@ -66,7 +66,7 @@ def test_the_database_refuses_raw_sql_changes(app, entry_id, sql):
             )
 
 
-@pytest.mark.postgres
+
 def test_postgres_refuses_changes_even_outside_the_app(app, entry_id):
     import psycopg
 

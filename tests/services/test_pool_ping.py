@@ -7,8 +7,6 @@ from sqlalchemy import create_engine, text
 
 from ecolife.database import ping_when_idle
 
-pytestmark = pytest.mark.postgres
-
 
 @pytest.fixture
 def engine(database_url):
