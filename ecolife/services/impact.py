@@ -19,14 +19,8 @@ class bangkok_date(FunctionElement):  # noqa: N801 - reads like the SQL function
     inherit_cache = True
 
 
-@compiles(bangkok_date, "sqlite")
-def _bangkok_date_sqlite(element, compiler, **kw):
-    # SQLite keeps naive UTC; Thailand has no daylight saving, so +7 hours is exact.
-    return f"date({compiler.process(element.clauses, **kw)}, '+7 hours')"
-
-
-@compiles(bangkok_date, "postgresql")
-def _bangkok_date_postgresql(element, compiler, **kw):
+@compiles(bangkok_date)
+def _bangkok_date(element, compiler, **kw):
     column = compiler.process(element.clauses, **kw)
     return f"to_char({column} AT TIME ZONE 'Asia/Bangkok', 'YYYY-MM-DD')"
 

@@ -5,13 +5,24 @@ import pytest
 from config import DEFAULT_SECRET_KEY, ProductionConfig, pre_ping_mode
 from ecolife import create_app
 
+# A server nobody listens on: creating the app does not connect.
+NOWHERE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+
 
 @pytest.mark.parametrize("secret", [None, "", DEFAULT_SECRET_KEY, "short"])
 def test_production_refuses_a_missing_or_default_secret_key(secret):
     config = type(
-        "Prod", (ProductionConfig,), {"SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+        "Prod", (ProductionConfig,), {"SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": NOWHERE}
     )
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config)
+
+
+def test_production_refuses_to_start_without_a_database_url():
+    config = type(
+        "Prod", (ProductionConfig,), {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": None}
+    )
+    with pytest.raises(RuntimeError, match="DATABASE_URL"):
         create_app(config)
 
 
@@ -19,7 +30,7 @@ def test_production_starts_with_a_real_secret_and_secure_cookies():
     config = type(
         "Prod",
         (ProductionConfig,),
-        {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+        {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": NOWHERE},
     )
     app = create_app(config)
     assert app.config["SESSION_COOKIE_SECURE"] is True
