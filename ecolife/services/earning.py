@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import Row, String, and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Row, String, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import aliased
 
 from ecolife import clock, rules
@@ -34,7 +33,6 @@ from ecolife.models import (
     AuthSession,
     EarningCode,
     EntryKind,
-    Impact,
     LedgerEntry,
     Role,
     RuleSettings,
@@ -49,6 +47,7 @@ from ecolife.services.accounts import TokenClaims
 from ecolife.services.actions import find_action
 from ecolife.services.ledger import posting
 from ecolife.services.settings import LIMIT_NAMES, current_limits, limits_from
+from ecolife.services.unit import value, values
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 DEFAULT_ACTION = "bag"
@@ -346,55 +345,83 @@ def _claim(code_id: int, user_id: int, now: datetime) -> None:
 
 def _record(plan: _Plan, user_id: int, key: str, digest: str, now: datetime) -> ScanResult:
     """Write the scan, its ledger entry, the impact and the key's outcome in one statement."""
+    balance, scan_id = (
+        db.session.connection()
+        .execute(
+            SCAN_WRITE,
+            values(
+                user_id=user_id,
+                shop_id=plan.shop.id,
+                action_id=plan.action_id,
+                quantity=plan.quantity,
+                points=plan.points,
+                milligrams=plan.milligrams,
+                code_id=plan.code_id,
+                now=now,
+                delta=plan.points,
+                kind=EntryKind.EARN,
+                reason=f"{plan.action_code} x{plan.quantity}",
+                actor_id=user_id,
+                redemption_id=None,
+                key=key,
+                fingerprint=digest,
+            ),
+        )
+        .one()
+    )
+    scan = CreditedScan(
+        scan_id,
+        plan.shop,
+        ActionRef(plan.action_code),
+        plan.quantity,
+        plan.points,
+        plan.code_id,
+        now,
+    )
+    return ScanResult(scan, balance)
+
+
+def _scan_write():
     new_scan = (
         insert(Scan)
         .values(
-            user_id=user_id,
-            shop_id=plan.shop.id,
-            action_id=plan.action_id,
-            quantity=plan.quantity,
-            points=plan.points,
-            milligrams=plan.milligrams,
-            code_id=plan.code_id,
-            created_at=now,
+            {
+                column: value(name, column.type)
+                for name, column in (
+                    ("user_id", Scan.user_id),
+                    ("shop_id", Scan.shop_id),
+                    ("action_id", Scan.action_id),
+                    ("quantity", Scan.quantity),
+                    ("points", Scan.points),
+                    ("milligrams", Scan.milligrams),
+                    ("code_id", Scan.code_id),
+                    ("now", Scan.created_at),
+                )
+            }
         )
         .returning(Scan.id)
         .cte("new_scan")
     )
     scan_id = select(new_scan.c.id).scalar_subquery()
-    impact = _impact(user_id, plan)
-    keyed = idempotency.outcome(user_id, key, digest, now, scan_id=scan_id)
-    entry = posting(
-        user_id,
-        plan.points,
-        kind=EntryKind.EARN,
-        reason=f"{plan.action_code} x{plan.quantity}",
-        now=now,
-        shop_id=plan.shop.id,
-        scan_id=scan_id,
-        actor_id=user_id,
+    # Written as text: SQLAlchemy cannot cache its PostgreSQL INSERT … ON CONFLICT, and an
+    # uncached statement is compiled again on every scan.
+    impact = text(
+        "INSERT INTO impacts (user_id, action_id, items, milligrams) "
+        "VALUES (:v_user_id, :v_action_id, :v_quantity, :v_milligrams) "
+        "ON CONFLICT (user_id, action_id) DO UPDATE SET "
+        "items = impacts.items + excluded.items, "
+        "milligrams = impacts.milligrams + excluded.milligrams"
+    ).columns()
+    keyed = idempotency.outcome(scan_id=scan_id)
+    return (
+        posting(scan_id=scan_id)
+        .add_columns(scan_id)
+        .add_cte(impact.cte("impact"), keyed.cte("keyed"))
     )
-    row = db.session.execute(
-        entry.add_columns(scan_id).add_cte(impact.cte("impact"), keyed.cte("keyed"))
-    ).one()
-    scan = CreditedScan(
-        row[1], plan.shop, ActionRef(plan.action_code), plan.quantity, plan.points,
-        plan.code_id, now,
-    )
-    return ScanResult(scan, row[0])
 
 
-def _impact(user_id: int, plan: _Plan):
-    stmt = pg_insert(Impact).values(
-        user_id=user_id, action_id=plan.action_id, items=plan.quantity, milligrams=plan.milligrams
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=[Impact.user_id, Impact.action_id],
-        set_={
-            "items": Impact.items + stmt.excluded["items"],
-            "milligrams": Impact.milligrams + stmt.excluded.milligrams,
-        },
-    )
+# Built once: compiling it is most of its cost.
+SCAN_WRITE = _scan_write()
 
 
 def _replay(scan_id: int) -> ScanResult:
@@ -405,7 +432,12 @@ def _replay(scan_id: int) -> ScanResult:
     )
     shop = ShopRef(scan.shop.id, scan.shop.name, scan.shop.name_en)
     credited = CreditedScan(
-        scan.id, shop, ActionRef(scan.action.code), scan.quantity, scan.points, scan.code_id,
+        scan.id,
+        shop,
+        ActionRef(scan.action.code),
+        scan.quantity,
+        scan.points,
+        scan.code_id,
         scan.created_at,
     )
     return ScanResult(credited, balance)

@@ -9,11 +9,12 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Insert, Row, Select, bindparam, insert, select
+from sqlalchemy import ColumnElement, Insert, Row, Select, bindparam, insert, null, select
 
 from ecolife.errors import DomainError, IdempotencyKeyReused, error_for_code
 from ecolife.extensions import db
 from ecolife.models import IdempotencyKey, User
+from ecolife.services.unit import value
 
 KEY_COLUMNS = (
     IdempotencyKey.fingerprint.label("key_fingerprint"),
@@ -57,22 +58,19 @@ def seen_before(row: Row, digest: str) -> bool:
 
 
 def outcome(
-    user_id: int,
-    key: str,
-    digest: str,
-    now: datetime,
-    *,
-    scan_id: "int | ColumnElement | None" = None,
-    redemption_id: "int | ColumnElement | None" = None,
+    *, scan_id: ColumnElement | None = None, redemption_id: ColumnElement | None = None
 ) -> Insert:
-    """Build the INSERT that records what a keyed request created (for the caller's batch)."""
+    """Build the INSERT that records what a keyed request created, for the caller's batch.
+
+    Parameters: user_id, key, fingerprint, now.
+    """
     return insert(IdempotencyKey).values(
-        user_id=user_id,
-        key=key,
-        fingerprint=digest,
-        scan_id=scan_id,
-        redemption_id=redemption_id,
-        created_at=now,
+        user_id=value("user_id"),
+        key=value("key"),
+        fingerprint=value("fingerprint"),
+        scan_id=null() if scan_id is None else scan_id,
+        redemption_id=null() if redemption_id is None else redemption_id,
+        created_at=value("now", IdempotencyKey.created_at.type),
     )
 
 

@@ -3,50 +3,56 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, Select, func, insert, literal, select, text, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
 
 from ecolife import clock
 from ecolife.errors import InsufficientPoints, NotFound
 from ecolife.extensions import db
 from ecolife.models import EntryKind, LedgerEntry, User
 from ecolife.pagination import Page, paginate
+from ecolife.services.unit import value, values
 
 
 def posting(
-    user_id: int,
-    delta: int,
-    *,
-    kind: str,
-    reason: str,
-    now: datetime,
-    shop_id: int | None = None,
-    scan_id: "int | ColumnElement | None" = None,
-    redemption_id: "int | ColumnElement | None" = None,
-    actor_id: int | None = None,
+    *, scan_id: ColumnElement | None = None, redemption_id: ColumnElement | None = None
 ) -> Select:
     """Build the one statement that moves a balance and appends its entry; it answers the
     balance after, or no row when the balance would go below zero (then nothing changes).
 
-    `scan_id` and `redemption_id` may be expressions (a scalar subquery of a row the same
-    statement inserts). The conditional UPDATE is the guard, whatever runs at the same time.
+    Parameters: user_id, delta, kind, reason, now, shop_id, actor_id, and scan_id and
+    redemption_id unless they are given as expressions (a scalar subquery of a row that the
+    same statement inserts). The conditional UPDATE is the guard, whatever runs at once.
+    Build it once and execute it many times: compiling is the costly part.
     """
+    user_id, delta = _param(LedgerEntry.user_id), _param(LedgerEntry.delta)
     account = (
         update(User)
-        .where(User.id == user_id, User.balance + delta >= 0)
+        # A literal 0: an anonymous parameter would need a value in every execution's params.
+        .where(User.id == user_id, User.balance + delta >= literal_column("0"))
         .values(balance=User.balance + delta)
         .returning(User.balance)
         .cte("account")
     )
+    given = {"scan_id": scan_id, "redemption_id": redemption_id}
+    values = [
+        given.get(column.key) if given.get(column.key) is not None else _param(column)
+        for column in ENTRY_COLUMNS
+    ]
     entry = (
         insert(LedgerEntry)
         .from_select(
             [*ENTRY_COLUMNS, LedgerEntry.balance_after],
-            select(
-                *_literals(user_id, kind, delta, reason, shop_id, scan_id, redemption_id),
-                literal(actor_id, Integer),
-                literal(now, LedgerEntry.created_at.type),
-                account.c.balance,
-            ),
+            select(*values, account.c.balance),
         )
         .returning(LedgerEntry.balance_after)
         .cte("entry")
@@ -67,16 +73,40 @@ ENTRY_COLUMNS = (
 )
 
 
-def _literals(*values) -> list:
-    return [
-        value if isinstance(value, ColumnElement) else literal(value, column.type)
-        for value, column in zip(values, ENTRY_COLUMNS, strict=False)
-    ]
+def _param(column) -> BindParameter:
+    # Typed, so psycopg sends it with a cast PostgreSQL can place in a SELECT list.
+    return value("now" if column.key == "created_at" else column.key, column.type)
 
 
-def post_entry(user_id: int, delta: int, **fields) -> int:
+ENTRY = posting()
+
+
+def post_entry(
+    user_id: int,
+    delta: int,
+    *,
+    kind: str,
+    reason: str,
+    now: datetime,
+    shop_id: int | None = None,
+    redemption_id: int | None = None,
+    actor_id: int | None = None,
+) -> int:
     """Append an entry in the caller's transaction and return the balance after it."""
-    balance = db.session.scalar(posting(user_id, delta, **fields))
+    balance = db.session.connection().scalar(
+        ENTRY,
+        values(
+            user_id=user_id,
+            delta=delta,
+            kind=kind,
+            reason=reason,
+            now=now,
+            shop_id=shop_id,
+            scan_id=None,
+            redemption_id=redemption_id,
+            actor_id=actor_id,
+        ),
+    )
     if balance is None:
         raise InsufficientPoints()
     return balance

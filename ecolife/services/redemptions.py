@@ -43,7 +43,7 @@ from ecolife.services import idempotency
 from ecolife.services.accounts import TokenClaims
 from ecolife.services.ledger import post_entry, posting
 from ecolife.services.settings import LIMIT_NAMES, limits_from
-from ecolife.services.unit import commit_keeping_loaded
+from ecolife.services.unit import commit_keeping_loaded, value, values
 
 # Easy to read aloud and type: no 0/O, 1/I/L, 2/Z or 5/S pairs.
 CODE_ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
@@ -200,37 +200,56 @@ def _take_stock(reward_id: int) -> None:
 
 def _hold(found: Row, user_id: int, key: str, digest: str, now: datetime) -> RedemptionResult:
     """Write the redemption, its debit and the key's outcome in one statement."""
+    balance, new_id = (
+        db.session.connection()
+        .execute(
+            HOLD_WRITE,
+            values(
+                code=_new_code(),
+                user_id=user_id,
+                reward_id=found.reward_id,
+                shop_id=found.shop_id,
+                points=found.points,
+                now=now,
+                expires_at=rules.redemption_expiry(limits_from(found, prefix="limit_"), now),
+                delta=-found.points,
+                kind=EntryKind.REDEEM,
+                reason=f"reward {found.reward_id}",
+                scan_id=None,
+                actor_id=user_id,
+                key=key,
+                fingerprint=digest,
+            ),
+        )
+        .one()
+    )
+    return RedemptionResult(_load(new_id), balance)
+
+
+def _hold_write():
+    names = ("code", "user_id", "reward_id", "shop_id", "points", "expires_at")
+    given = {getattr(Redemption, n): value(n, getattr(Redemption, n).type) for n in names}
     new = (
         insert(Redemption)
         .values(
-            code=_new_code(),
-            user_id=user_id,
-            reward_id=found.reward_id,
-            shop_id=found.shop_id,
-            points=found.points,
-            status=RedemptionStatus.PENDING,
-            created_at=now,
-            expires_at=rules.redemption_expiry(limits_from(found, prefix="limit_"), now),
+            {
+                **given,
+                Redemption.status: RedemptionStatus.PENDING,
+                Redemption.created_at: value("now", Redemption.created_at.type),
+            }
         )
         .returning(Redemption.id)
         .cte("new_redemption")
     )
     redemption_id = select(new.c.id).scalar_subquery()
-    keyed = idempotency.outcome(user_id, key, digest, now, redemption_id=redemption_id)
-    debit = posting(
-        user_id,
-        -found.points,
-        kind=EntryKind.REDEEM,
-        reason=f"reward {found.reward_id}",
-        now=now,
-        shop_id=found.shop_id,
-        redemption_id=redemption_id,
-        actor_id=user_id,
+    keyed = idempotency.outcome(redemption_id=redemption_id)
+    return (
+        posting(redemption_id=redemption_id).add_columns(redemption_id).add_cte(keyed.cte("keyed"))
     )
-    balance, new_id = db.session.execute(
-        debit.add_columns(redemption_id).add_cte(keyed.cte("keyed"))
-    ).one()
-    return RedemptionResult(_load(new_id), balance)
+
+
+# Built once: compiling it is most of its cost.
+HOLD_WRITE = _hold_write()
 
 
 def confirm_redemption(shop_id: int, staff_id: int, redemption_id: int) -> Redemption:
