@@ -19,9 +19,7 @@ from ecolife.errors import (
     CodeExpired,
     CodeUsed,
     DomainError,
-    InvalidToken,
     NotFound,
-    PermissionDenied,
     ShopInactive,
     UnknownCode,
     ValidationFailed,
@@ -34,7 +32,6 @@ from ecolife.models import (
     EarningCode,
     EntryKind,
     LedgerEntry,
-    Role,
     RuleSettings,
     Scan,
     Shop,
@@ -128,7 +125,7 @@ def earn_for_scan(
         "action": action or DEFAULT_ACTION,
         "key": key,
     }
-    found = _lock_and_read(params)
+    found = idempotency.lock_resident(SCAN_CONTEXT, params)
     shop_id = found.shop_id if found.shop_id is not None else found.code_shop_id
     day_start = rules.bangkok_day_start(now)
     seen = db.session.execute(
@@ -278,17 +275,6 @@ SCAN_HISTORY = idempotency.key_read(
     .scalar_subquery()
     .label("today"),
 )
-
-
-def _lock_and_read(params: dict) -> Row:
-    found = db.session.execute(SCAN_CONTEXT, params).first()
-    if found is None:
-        db.session.rollback()
-        raise InvalidToken()
-    if found.role != Role.RESIDENT:
-        db.session.rollback()
-        raise PermissionDenied()
-    return found
 
 
 def _decide(found: Row, seen: Row, quantity: int | None, now: datetime) -> _Plan:

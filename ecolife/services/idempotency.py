@@ -11,9 +11,15 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Insert, Row, Select, bindparam, insert, null, select
 
-from ecolife.errors import DomainError, IdempotencyKeyReused, error_for_code
+from ecolife.errors import (
+    DomainError,
+    IdempotencyKeyReused,
+    InvalidToken,
+    PermissionDenied,
+    error_for_code,
+)
 from ecolife.extensions import db
-from ecolife.models import IdempotencyKey, User
+from ecolife.models import IdempotencyKey, Role, User
 from ecolife.services.unit import value
 
 KEY_COLUMNS = (
@@ -29,6 +35,16 @@ def fingerprint(operation: str, **body) -> str:
     """Digest an operation and its parsed body, so a changed body is told apart."""
     canonical = json.dumps([operation, body], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def lock_resident(statement: Select, params: dict) -> Row:
+    """Run a use case's locking read; refuse a signed-out session or an account that is not
+    a resident's (the role is the account's, not the token's claim)."""
+    found = db.session.execute(statement, params).first()
+    if found is None or found.role != Role.RESIDENT:
+        db.session.rollback()
+        raise InvalidToken() if found is None else PermissionDenied()
+    return found
 
 
 def key_read(*columns) -> Select:

@@ -19,11 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from ecolife import clock, rules
 from ecolife.errors import (
     DomainError,
-    InvalidToken,
     NotFound,
     NotPending,
     OutOfStock,
-    PermissionDenied,
     ValidationFailed,
 )
 from ecolife.extensions import db
@@ -33,7 +31,6 @@ from ecolife.models import (
     Redemption,
     RedemptionStatus,
     Reward,
-    Role,
     RuleSettings,
     Shop,
     User,
@@ -82,7 +79,7 @@ def request_redemption(claims: TokenClaims, *, key: str, reward_id: int) -> Rede
 def _request(params: dict, digest: str, reward_id: int, now: datetime) -> RedemptionResult:
     user_id, key = params["user_id"], params["key"]
     params = {**params, "reward_id": reward_id, "now": now}
-    found = _lock_and_read(params)
+    found = idempotency.lock_resident(REDEEM_CONTEXT, params)
     seen = db.session.execute(HOLDS, params).one()
     if idempotency.seen_before(seen, digest):
         db.session.rollback()
@@ -90,7 +87,7 @@ def _request(params: dict, digest: str, reward_id: int, now: datetime) -> Redemp
     if seen.overdue:
         # Settle the resident's own overdue holds first: their points and items count again.
         _expire(user_id, now)
-        found = _lock_and_read(params)
+        found = idempotency.lock_resident(REDEEM_CONTEXT, params)
         seen = db.session.execute(HOLDS, params).one()
     try:
         _check(found, seen, now)
@@ -154,17 +151,6 @@ HOLDS = idempotency.key_read(
     .scalar_subquery()
     .label("overdue"),
 )
-
-
-def _lock_and_read(params: dict) -> Row:
-    found = db.session.execute(REDEEM_CONTEXT, params).first()
-    if found is None:
-        db.session.rollback()
-        raise InvalidToken()
-    if found.role != Role.RESIDENT:
-        db.session.rollback()
-        raise PermissionDenied()
-    return found
 
 
 def _check(found: Row, seen: Row, now: datetime) -> None:
