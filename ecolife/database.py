@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 from flask import Flask
+from psycopg.rows import namedtuple_row
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Executable
@@ -34,6 +35,45 @@ def read_alone(statement: Executable, params: dict) -> list:
     """
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         return conn.execute(statement, params).all()
+
+
+def pipelined(*statements: tuple[Executable, dict], commit: bool = False) -> list[list]:
+    """Run statements in the session's transaction in one round trip; return their rows.
+
+    psycopg's pipeline mode sends them (with the BEGIN that opens the transaction, and the
+    COMMIT if asked) at once; the server still runs them one after another, each with a
+    snapshot of its own, so a read placed after a locking read sees what the lock waited
+    for. Rows are named tuples of the driver's values (no SQLAlchemy result processing).
+    Statements must be prebuilt constants: their compiled form is kept.
+    """
+    driver = db.session.connection().connection.driver_connection
+    cursors = []
+    with driver.pipeline():
+        for statement, params in statements:
+            sql, bound = _compiled(statement, params)
+            cursor = driver.cursor(row_factory=namedtuple_row)
+            cursor.execute(sql, bound)
+            cursors.append(cursor)
+        if commit:
+            driver.commit()
+    return [cursor.fetchall() if cursor.description else [] for cursor in cursors]
+
+
+_COMPILED: dict[int, tuple[Executable, object]] = {}
+
+
+def _compiled(statement: Executable, params: dict) -> tuple[str, dict]:
+    # Keyed by identity, holding the statement so its id cannot be reused.
+    kept = _COMPILED.get(id(statement))
+    if kept is None:
+        # (No IN lists in these statements: they would need their values at execution.)
+        kept = _COMPILED[id(statement)] = (statement, statement.compile(dialect=db.engine.dialect))
+    compiled = kept[1]
+    bound = compiled.construct_params(params)
+    for name, process in compiled._bind_processors.items():
+        if name in bound and bound[name] is not None:
+            bound[name] = process(bound[name])
+    return compiled.string, bound
 
 
 def ping_when_idle(engine: Engine, idle_seconds: float) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import Row, String, and_, bindparam, func, insert, or_, select, 
 from sqlalchemy.orm import aliased
 
 from ecolife import clock, rules
+from ecolife.database import pipelined
 from ecolife.errors import (
     CodeExpired,
     CodeUsed,
@@ -124,13 +125,9 @@ def earn_for_scan(
         "token": scanned_token(code),
         "action": action or DEFAULT_ACTION,
         "key": key,
+        "day_start": rules.bangkok_day_start(now),
     }
-    found = idempotency.lock_resident(SCAN_CONTEXT, params)
-    shop_id = found.shop_id if found.shop_id is not None else found.code_shop_id
-    day_start = rules.bangkok_day_start(now)
-    seen = db.session.execute(
-        SCAN_HISTORY, {**params, "shop_id": shop_id, "day_start": day_start}
-    ).one()
+    found, seen = idempotency.lock_and_read(SCAN_CONTEXT, SCAN_HISTORY, params)
     if idempotency.seen_before(seen, digest):
         db.session.rollback()
         return _replay(seen.key_scan_id)
@@ -145,7 +142,7 @@ def earn_for_scan(
     except DomainError as refusal:
         idempotency.remember_refusal(claims.user_id, key, digest, now, refusal)
         raise
-    db.session.commit()
+    db.session.commit()  # _record committed on the driver; this ends the session's side
     return result
 
 
@@ -258,8 +255,13 @@ SCAN_CONTEXT = (
     .with_for_update(of=User)
 )
 
-# Read after the lock: the key, the last scan at this shop and today's counts.
-_at_shop = (Scan.user_id == bindparam("user_id")) & (Scan.shop_id == bindparam("shop_id"))
+# Read after the lock: the key, the last scan at this shop and today's counts. It names the
+# shop by the token too, so it can go in the same round trip as the locking read.
+_shop_of_token = func.coalesce(
+    select(Shop.id).where(Shop.qr_token == _by_token).scalar_subquery(),
+    select(EarningCode.shop_id).where(EarningCode.token == _by_token).scalar_subquery(),
+)
+_at_shop = (Scan.user_id == bindparam("user_id")) & (Scan.shop_id == _shop_of_token)
 _today = Scan.created_at >= bindparam("day_start", type_=Scan.created_at.type)
 SCAN_HISTORY = idempotency.key_read(
     # The latest scan here, read from the end of the index: history length is no cost.
@@ -330,10 +332,10 @@ def _claim(code_id: int, user_id: int, now: datetime) -> None:
 
 
 def _record(plan: _Plan, user_id: int, key: str, digest: str, now: datetime) -> ScanResult:
-    """Write the scan, its ledger entry, the impact and the key's outcome in one statement."""
-    balance, scan_id = (
-        db.session.connection()
-        .execute(
+    """Write the scan, its ledger entry, the impact and the key's outcome in one statement,
+    and commit, in one round trip."""
+    [[(balance, scan_id)]] = pipelined(
+        (
             SCAN_WRITE,
             values(
                 user_id=user_id,
@@ -352,8 +354,8 @@ def _record(plan: _Plan, user_id: int, key: str, digest: str, now: datetime) -> 
                 key=key,
                 fingerprint=digest,
             ),
-        )
-        .one()
+        ),
+        commit=True,
     )
     scan = CreditedScan(
         scan_id,

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Insert, Row, Select, bindparam, insert, null, select
 
+from ecolife.database import pipelined
 from ecolife.errors import (
     DomainError,
     IdempotencyKeyReused,
@@ -37,14 +38,17 @@ def fingerprint(operation: str, **body) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def lock_resident(statement: Select, params: dict) -> Row:
-    """Run a use case's locking read; refuse a signed-out session or an account that is not
-    a resident's (the role is the account's, not the token's claim)."""
-    found = db.session.execute(statement, params).first()
-    if found is None or found.role != Role.RESIDENT:
+def lock_and_read(context: Select, history: Select, params: dict) -> tuple[Row, Row]:
+    """Run a use case's locking read and its read after the lock, in one round trip.
+
+    Refuses a signed-out session, or an account that is not a resident's (the role is the
+    account's, not the token's claim).
+    """
+    found, seen = pipelined((context, params), (history, params))
+    if not found or found[0].role != Role.RESIDENT:
         db.session.rollback()
-        raise InvalidToken() if found is None else PermissionDenied()
-    return found
+        raise InvalidToken() if not found else PermissionDenied()
+    return found[0], seen[0]
 
 
 def key_read(*columns) -> Select:

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, insert, select, true, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
@@ -79,16 +79,14 @@ def request_redemption(claims: TokenClaims, *, key: str, reward_id: int) -> Rede
 def _request(params: dict, digest: str, reward_id: int, now: datetime) -> RedemptionResult:
     user_id, key = params["user_id"], params["key"]
     params = {**params, "reward_id": reward_id, "now": now}
-    found = idempotency.lock_resident(REDEEM_CONTEXT, params)
-    seen = db.session.execute(HOLDS, params).one()
+    found, seen = idempotency.lock_and_read(REDEEM_CONTEXT, HOLDS, params)
     if idempotency.seen_before(seen, digest):
         db.session.rollback()
         return _result(_load(seen.key_redemption_id))
     if seen.overdue:
         # Settle the resident's own overdue holds first: their points and items count again.
         _expire(user_id, now)
-        found = idempotency.lock_resident(REDEEM_CONTEXT, params)
-        seen = db.session.execute(HOLDS, params).one()
+        found, seen = idempotency.lock_and_read(REDEEM_CONTEXT, HOLDS, params)
     try:
         _check(found, seen, now)
         if found.stock is not None:
@@ -143,7 +141,11 @@ _pending = Redemption.status == RedemptionStatus.PENDING
 # Read after the lock: the key, how many of this reward the resident holds, overdue holds.
 HOLDS = idempotency.key_read(
     select(func.count())
-    .where(_mine, Redemption.reward_id == bindparam("reward_id"), Redemption.status.in_(HELD))
+    .where(
+        _mine,
+        Redemption.reward_id == bindparam("reward_id"),
+        or_(*(Redemption.status == status for status in HELD)),
+    )
     .scalar_subquery()
     .label("held"),
     select(func.count())
