@@ -29,7 +29,6 @@ from ecolife.extensions import db
 from ecolife.links import qr_link
 from ecolife.models import (
     Action,
-    AuthSession,
     EarningCode,
     EntryKind,
     LedgerEntry,
@@ -212,9 +211,7 @@ class _Plan:
 _CodeShop = aliased(Shop)
 _by_token = bindparam("token", type_=String)
 SCAN_CONTEXT = (
-    select(
-        User.role,
-        User.suspended_at,
+    idempotency.locking_read(
         Shop.id.label("shop_id"),
         EarningCode.id.label("code_id"),
         EarningCode.shop_id.label("code_shop_id"),
@@ -231,15 +228,6 @@ SCAN_CONTEXT = (
         Action.active.label("action_active"),
         *(getattr(RuleSettings, name).label(f"limit_{name}") for name in LIMIT_NAMES),
     )
-    .select_from(User)
-    .join(
-        AuthSession,
-        and_(
-            AuthSession.id == bindparam("session_id"),
-            AuthSession.user_id == User.id,
-            AuthSession.revoked_at.is_(None),
-        ),
-    )
     .outerjoin(Shop, Shop.qr_token == _by_token)
     .outerjoin(EarningCode, and_(Shop.id.is_(None), EarningCode.token == _by_token))
     .outerjoin(_CodeShop, _CodeShop.id == EarningCode.shop_id)
@@ -251,8 +239,6 @@ SCAN_CONTEXT = (
         ),
     )
     .outerjoin(RuleSettings, RuleSettings.id == 1)
-    .where(User.id == bindparam("user_id"))
-    .with_for_update(of=User)
 )
 
 # Read after the lock: the key, the last scan at this shop and today's counts. It names the

@@ -9,7 +9,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Insert, Row, Select, bindparam, insert, null, select
+from sqlalchemy import ColumnElement, Insert, Row, Select, and_, bindparam, insert, null, select
 
 from ecolife.database import pipelined
 from ecolife.errors import (
@@ -20,7 +20,7 @@ from ecolife.errors import (
     error_for_code,
 )
 from ecolife.extensions import db
-from ecolife.models import IdempotencyKey, Role, User
+from ecolife.models import AuthSession, IdempotencyKey, Role, User
 from ecolife.services.unit import value
 
 KEY_COLUMNS = (
@@ -36,6 +36,27 @@ def fingerprint(operation: str, **body) -> str:
     """Digest an operation and its parsed body, so a changed body is told apart."""
     canonical = json.dumps([operation, body], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def locking_read(*columns) -> Select:
+    """Start a keyed use case's locking read: the resident's row, locked, behind a session
+    that is not signed out, with `columns`; the use case adds its outer joins.
+
+    Parameters: `user_id`, `session_id`. Two phones (or two retries) of one resident then
+    run one at a time, and each sees what the other wrote.
+    """
+    live = and_(
+        AuthSession.id == bindparam("session_id"),
+        AuthSession.user_id == User.id,
+        AuthSession.revoked_at.is_(None),
+    )
+    return (
+        select(User.role, User.suspended_at, *columns)
+        .select_from(User)
+        .join(AuthSession, live)
+        .where(User.id == bindparam("user_id"))
+        .with_for_update(of=User)
+    )
 
 
 def lock_and_read(context: Select, history: Select, params: dict) -> tuple[Row, Row]:

@@ -26,7 +26,6 @@ from ecolife.errors import (
 )
 from ecolife.extensions import db
 from ecolife.models import (
-    AuthSession,
     EntryKind,
     Redemption,
     RedemptionStatus,
@@ -105,9 +104,7 @@ def _request(params: dict, digest: str, reward_id: int, now: datetime) -> Redemp
 # The resident (row locked, so two phones can't spend the same points), the session behind
 # the token, the reward and its shop, and the redemption lifetime.
 REDEEM_CONTEXT = (
-    select(
-        User.role,
-        User.suspended_at,
+    idempotency.locking_read(
         User.balance,
         Reward.id.label("reward_id"),
         Reward.shop_id,
@@ -120,20 +117,9 @@ REDEEM_CONTEXT = (
         Shop.active.label("shop_active"),
         *(getattr(RuleSettings, name).label(f"limit_{name}") for name in LIMIT_NAMES),
     )
-    .select_from(User)
-    .join(
-        AuthSession,
-        and_(
-            AuthSession.id == bindparam("session_id"),
-            AuthSession.user_id == User.id,
-            AuthSession.revoked_at.is_(None),
-        ),
-    )
     .outerjoin(Reward, Reward.id == bindparam("reward_id"))
     .outerjoin(Shop, Shop.id == Reward.shop_id)
     .outerjoin(RuleSettings, RuleSettings.id == 1)
-    .where(User.id == bindparam("user_id"))
-    .with_for_update(of=User)
 )
 
 _mine = Redemption.user_id == bindparam("user_id")
