@@ -341,7 +341,9 @@ def _expire(user_id: int, now: datetime, *, redemption_id: int | None = None) ->
         stmt = stmt.where(Redemption.id == redemption_id)
     balance = None
     for overdue_id in db.session.scalars(stmt.order_by(Redemption.id)).all():
-        balance = _refund(overdue_id, RedemptionStatus.EXPIRED, now, actor_id=None) or balance
+        refunded = _refund(overdue_id, RedemptionStatus.EXPIRED, now, actor_id=None)
+        if refunded is not None:  # None: resolved meanwhile; a balance of 0 still counts
+            balance = refunded
     return balance
 
 
