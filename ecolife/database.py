@@ -1,16 +1,23 @@
 """Engine set-up: PostgreSQL, the embedded server when no DATABASE_URL is given."""
 
 import time
+from collections import namedtuple
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+import psycopg
 from flask import Flask
-from psycopg.rows import namedtuple_row
+from psycopg.pq import ExecStatus
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 from ecolife import embedded_db
 from ecolife.extensions import db, migrate
+
+T = TypeVar("T")
 
 
 def init_database(app: Flask) -> None:
@@ -37,43 +44,87 @@ def read_alone(statement: Executable, params: dict) -> list:
         return conn.execute(statement, params).all()
 
 
-def pipelined(*statements: tuple[Executable, dict], commit: bool = False) -> list[list]:
-    """Run statements in the session's transaction in one round trip; return their rows.
+def prebuilt(*statements: tuple[Executable, dict]) -> list[list]:
+    """Run prebuilt statements in order in the session's transaction; return their rows.
 
-    psycopg's pipeline mode sends them (with the BEGIN that opens the transaction, and the
-    COMMIT if asked) at once; the server still runs them one after another, each with a
-    snapshot of its own, so a read placed after a locking read sees what the lock waited
-    for. Rows are named tuples of the driver's values (no SQLAlchemy result processing).
-    Statements must be prebuilt constants: their compiled form is kept.
+    Rows are named tuples of the driver's values (no SQLAlchemy result processing), and each
+    statement's compiled form is kept, so a hot use case pays neither compiling nor result
+    processing. One round trip a statement: psycopg's pipeline mode, which would send them
+    at once, cost more CPU than the round trips it saved (bench/README.md, issue 12).
     """
     driver = db.session.connection().connection.driver_connection
-    cursors = []
-    with driver.pipeline():
-        for statement, params in statements:
-            sql, bound = _compiled(statement, params)
-            cursor = driver.cursor(row_factory=namedtuple_row)
-            cursor.execute(sql, bound)
-            cursors.append(cursor)
-        if commit:
-            driver.commit()
-    return [cursor.fetchall() if cursor.description else [] for cursor in cursors]
+    results = []
+    for statement, params in statements:
+        prepared = _prepared(statement)
+        cursor = driver.cursor()
+        cursor.execute(prepared.sql, prepared.bind(params))
+        results.append(prepared.rows(cursor))
+    return results
 
 
-_COMPILED: dict[int, tuple[Executable, object]] = {}
+def retry_conflicts(attempt: Callable[[], T], *, key_constraint: str, tries: int = 50) -> T:
+    """Run a use case in a REPEATABLE READ transaction, again whenever a concurrent one wins.
+
+    Its reads then share one snapshot, and PostgreSQL refuses (serialization failure) to lock
+    or change a row that a transaction committed after that snapshot: the use case's
+    decision never rests on a stale read. A twin request's key (the unique `key_constraint`)
+    is a conflict too: the next try replays it. Each loss means another transaction
+    committed, so the tries end; `tries` only bounds a pathological pile-up.
+    """
+    for _ in range(tries - 1):
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        try:
+            return attempt()
+        except (DBAPIError, psycopg.Error) as error:
+            db.session.rollback()
+            if not _is_conflict(getattr(error, "orig", None) or error, key_constraint):
+                raise
+    db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    return attempt()
 
 
-def _compiled(statement: Executable, params: dict) -> tuple[str, dict]:
-    # Keyed by identity, holding the statement so its id cannot be reused.
-    kept = _COMPILED.get(id(statement))
-    if kept is None:
+def _is_conflict(error: BaseException, key_constraint: str) -> bool:
+    if isinstance(error, psycopg.errors.SerializationFailure):
+        return True
+    return (
+        isinstance(error, psycopg.errors.UniqueViolation)
+        and error.diag.constraint_name == key_constraint
+    )
+
+
+class _Prepared:
+    """A prebuilt statement compiled once, with the named tuple type of its rows."""
+
+    def __init__(self, statement: Executable):
+        self.statement = statement  # held, so its id() is not reused while cached
         # (No IN lists in these statements: they would need their values at execution.)
-        kept = _COMPILED[id(statement)] = (statement, statement.compile(dialect=db.engine.dialect))
-    compiled = kept[1]
-    bound = compiled.construct_params(params)
-    for name, process in compiled._bind_processors.items():
-        if name in bound and bound[name] is not None:
-            bound[name] = process(bound[name])
-    return compiled.string, bound
+        self.compiled = statement.compile(dialect=db.engine.dialect)
+        self.sql = self.compiled.string
+        self.row_type = None
+
+    def bind(self, params: dict) -> dict:
+        bound = self.compiled.construct_params(params)
+        for name, process in self.compiled._bind_processors.items():
+            if bound.get(name) is not None:
+                bound[name] = process(bound[name])
+        return bound
+
+    def rows(self, cursor) -> list:
+        if cursor.pgresult.status != ExecStatus.TUPLES_OK:
+            return []
+        if self.row_type is None:  # psycopg's Column objects are costly to build every time
+            self.row_type = namedtuple("Row", [column.name for column in cursor.description])
+        return [self.row_type._make(row) for row in cursor.fetchall()]
+
+
+_PREPARED: dict[int, _Prepared] = {}
+
+
+def _prepared(statement: Executable) -> _Prepared:
+    prepared = _PREPARED.get(id(statement))
+    if prepared is None:
+        prepared = _PREPARED[id(statement)] = _Prepared(statement)
+    return prepared
 
 
 def ping_when_idle(engine: Engine, idle_seconds: float) -> None:

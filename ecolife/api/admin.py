@@ -1,7 +1,6 @@
 """/api/v1/admin: what province and municipality admins do."""
 
-from flask_smorest import Blueprint
-
+from ecolife.api.blueprint import Blueprint
 from ecolife.api.fields import PageArgs
 from ecolife.api.files import POSTER_DOC, QR_DOC, poster_file, private_file
 from ecolife.api.schemas import (

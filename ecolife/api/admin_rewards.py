@@ -1,7 +1,6 @@
 """/api/v1/admin: shops' rewards and per-shop statements."""
 
-from flask_smorest import Blueprint
-
+from ecolife.api.blueprint import Blueprint
 from ecolife.api.fields import PageArgs
 from ecolife.api.reward_schemas import (
     ManagedRewardPageSchema,

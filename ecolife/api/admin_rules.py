@@ -1,7 +1,6 @@
 """/api/v1/admin: the actions residents can refuse and the anti-abuse limits."""
 
-from flask_smorest import Blueprint
-
+from ecolife.api.blueprint import Blueprint
 from ecolife.api.earning_schemas import (
     ActionCreateSchema,
     ActionUpdateSchema,

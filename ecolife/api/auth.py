@@ -1,8 +1,8 @@
 """/api/v1/auth: register, log in, refresh, log out, accept an owner invite."""
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 
+from ecolife.api.blueprint import Blueprint
 from ecolife.api.schemas import (
     AcceptInviteSchema,
     LoginSchema,

@@ -1,7 +1,6 @@
 """/api/v1 for residents: what can be refused, scanning, balance and history."""
 
-from flask_smorest import Blueprint
-
+from ecolife.api.blueprint import Blueprint
 from ecolife.api.earning_schemas import (
     ActionSchema,
     CodePreviewSchema,

@@ -1,9 +1,9 @@
 """/api/v1/rewards and /api/v1/redemptions: residents spend their points."""
 
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from ecolife.api.blueprint import Blueprint
 from ecolife.api.fields import PageArgs
 from ecolife.api.files import QR_DOC, private_file
 from ecolife.api.idempotency import DOC, idempotency_key

@@ -21,7 +21,8 @@ def auth_required(*roles: Role, check_session: bool = True) -> Callable:
 
     With `check_session=False` only the token's signature, expiry and role claim are checked
     here (no database); the view must hand `token_claims()` to a service that checks the
-    session in its own statement (the scan does, to stay one round trip).
+    session in its own statement (the scan and the redemption request read it with the
+    resident's row).
     """
 
     def decorator(view: Callable) -> Callable:

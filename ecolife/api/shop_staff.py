@@ -1,7 +1,6 @@
 """/api/v1/shop: what a partner shop's staff do at the counter."""
 
-from flask_smorest import Blueprint
-
+from ecolife.api.blueprint import Blueprint
 from ecolife.api.earning_schemas import CodeRequestSchema, EarningCodeSchema
 from ecolife.api.fields import PageArgs
 from ecolife.api.files import POSTER_DOC, QR_DOC, poster_file, private_file

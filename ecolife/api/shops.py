@@ -1,7 +1,6 @@
 """/api/v1/shops: the public list of partner shops."""
 
-from flask_smorest import Blueprint
-
+from ecolife.api.blueprint import Blueprint
 from ecolife.api.fields import PageArgs
 from ecolife.api.reward_schemas import ShopDetailSchema
 from ecolife.api.schemas import ShopPageSchema

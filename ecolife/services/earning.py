@@ -1,9 +1,10 @@
 """Earning points: a resident scans a shop's poster or a one-time counter code.
 
-A scan is one transaction of four statements: lock the resident's row and read the session,
-code, shop, action and limits (one SELECT); read the key and the history after the lock (one
-SELECT); decide with the pure rules; write the scan, its ledger entry, the impact and the
-key's outcome (one statement), then commit.
+A scan is one REPEATABLE READ transaction of two statements: lock the resident's row and
+read the session, key, code, shop, action, limits and history (one SELECT); decide with the
+pure rules; write the scan, its ledger entry, the impact and the key's outcome (one
+statement); commit. If a concurrent transaction changed what was read, PostgreSQL refuses
+and the scan starts again (database.retry_conflicts).
 """
 
 import re
@@ -15,7 +16,7 @@ from sqlalchemy import Row, String, and_, bindparam, func, insert, or_, select, 
 from sqlalchemy.orm import aliased
 
 from ecolife import clock, rules
-from ecolife.database import pipelined
+from ecolife.database import prebuilt, retry_conflicts
 from ecolife.errors import (
     CodeExpired,
     CodeUsed,
@@ -126,22 +127,29 @@ def earn_for_scan(
         "key": key,
         "day_start": rules.bangkok_day_start(now),
     }
-    found, seen = idempotency.lock_and_read(SCAN_CONTEXT, SCAN_HISTORY, params)
-    if idempotency.seen_before(seen, digest):
+    return retry_conflicts(
+        lambda: _earn(params, digest, quantity, now), key_constraint=idempotency.KEY_CONSTRAINT
+    )
+
+
+def _earn(params: dict, digest: str, quantity: int | None, now: datetime) -> ScanResult:
+    user_id, key = params["user_id"], params["key"]
+    [found] = idempotency.lock_and_read(params, SCAN_READ)
+    if idempotency.seen_before(found, digest):
         db.session.rollback()
-        return _replay(seen.key_scan_id)
+        return _replay(found.key_scan_id)
     try:
-        plan = _decide(found, seen, quantity, now)
+        plan = _decide(found, quantity, now)
         if plan.code_id is not None:
-            _claim(plan.code_id, claims.user_id, now)
-        result = _record(plan, claims.user_id, key, digest, now)
+            _claim(plan.code_id, user_id, now)
+        result = _record(plan, user_id, key, digest, now)
     except ValidationFailed:
         db.session.rollback()
         raise
     except DomainError as refusal:
-        idempotency.remember_refusal(claims.user_id, key, digest, now, refusal)
+        idempotency.remember_refusal(user_id, key, digest, now, refusal)
         raise
-    db.session.commit()  # _record committed on the driver; this ends the session's side
+    db.session.commit()
     return result
 
 
@@ -205,12 +213,16 @@ class _Plan:
     code_id: int | None
 
 
-# The poster's shop, or the one-time code and its shop; the action (the code's, or the one
-# named); the limits. Locks the resident's row, so two phones of one resident run one at a
-# time and each sees the other's scans.
+# One read, in a REPEATABLE READ transaction (see retry_conflicts): the resident's row,
+# locked, so two phones of one resident run one at a time; the session; the key; the
+# poster's shop, or the one-time code and its shop; the action (the code's, or the one
+# named); the limits; the last scan at this shop and today's counts.
 _CodeShop = aliased(Shop)
 _by_token = bindparam("token", type_=String)
-SCAN_CONTEXT = (
+_shop_id = func.coalesce(Shop.id, EarningCode.shop_id)
+_mine = Scan.user_id == User.id
+_today = Scan.created_at >= bindparam("day_start", type_=Scan.created_at.type)
+SCAN_READ = idempotency.with_key(
     idempotency.locking_read(
         Shop.id.label("shop_id"),
         EarningCode.id.label("code_id"),
@@ -227,6 +239,18 @@ SCAN_CONTEXT = (
         Action.milligrams.label("action_milligrams"),
         Action.active.label("action_active"),
         *(getattr(RuleSettings, name).label(f"limit_{name}") for name in LIMIT_NAMES),
+        # The latest scan here, read from the end of the index: history length is no cost.
+        select(Scan.created_at)
+        .where(_mine, Scan.shop_id == _shop_id)
+        .order_by(Scan.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("last_scan_at_shop"),
+        select(func.count())
+        .where(_mine, Scan.shop_id == _shop_id, _today)
+        .scalar_subquery()
+        .label("today_at_shop"),
+        select(func.count()).where(_mine, _today).scalar_subquery().label("today"),
     )
     .outerjoin(Shop, Shop.qr_token == _by_token)
     .outerjoin(EarningCode, and_(Shop.id.is_(None), EarningCode.token == _by_token))
@@ -241,31 +265,8 @@ SCAN_CONTEXT = (
     .outerjoin(RuleSettings, RuleSettings.id == 1)
 )
 
-# Read after the lock: the key, the last scan at this shop and today's counts. It names the
-# shop by the token too, so it can go in the same round trip as the locking read.
-_shop_of_token = func.coalesce(
-    select(Shop.id).where(Shop.qr_token == _by_token).scalar_subquery(),
-    select(EarningCode.shop_id).where(EarningCode.token == _by_token).scalar_subquery(),
-)
-_at_shop = (Scan.user_id == bindparam("user_id")) & (Scan.shop_id == _shop_of_token)
-_today = Scan.created_at >= bindparam("day_start", type_=Scan.created_at.type)
-SCAN_HISTORY = idempotency.key_read(
-    # The latest scan here, read from the end of the index: history length is no cost.
-    select(Scan.created_at)
-    .where(_at_shop)
-    .order_by(Scan.created_at.desc())
-    .limit(1)
-    .scalar_subquery()
-    .label("last_scan_at_shop"),
-    select(func.count()).where(_at_shop, _today).scalar_subquery().label("today_at_shop"),
-    select(func.count())
-    .where(Scan.user_id == bindparam("user_id"), _today)
-    .scalar_subquery()
-    .label("today"),
-)
 
-
-def _decide(found: Row, seen: Row, quantity: int | None, now: datetime) -> _Plan:
+def _decide(found: Row, quantity: int | None, now: datetime) -> _Plan:
     """Apply the rules, in the order a resident should hear about them."""
     limits = limits_from(found, prefix="limit_")
     rules.check_account(suspended=found.suspended_at is not None)
@@ -280,7 +281,7 @@ def _decide(found: Row, seen: Row, quantity: int | None, now: datetime) -> _Plan
             raise _unknown_action()
         quantity = quantity or 1
         rules.check_quantity(limits, quantity)
-    history = rules.ScanHistory(seen.last_scan_at_shop, seen.today_at_shop, seen.today)
+    history = rules.ScanHistory(found.last_scan_at_shop, found.today_at_shop, found.today)
     rules.check_scan(
         limits,
         history,
@@ -318,9 +319,8 @@ def _claim(code_id: int, user_id: int, now: datetime) -> None:
 
 
 def _record(plan: _Plan, user_id: int, key: str, digest: str, now: datetime) -> ScanResult:
-    """Write the scan, its ledger entry, the impact and the key's outcome in one statement,
-    and commit, in one round trip."""
-    [[(balance, scan_id)]] = pipelined(
+    """Write the scan, its ledger entry, the impact and the key's outcome in one statement."""
+    [[(balance, scan_id)]] = prebuilt(
         (
             SCAN_WRITE,
             values(
@@ -341,7 +341,6 @@ def _record(plan: _Plan, user_id: int, key: str, digest: str, now: datetime) -> 
                 fingerprint=digest,
             ),
         ),
-        commit=True,
     )
     scan = CreditedScan(
         scan_id,

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Insert, Row, Select, and_, bindparam, insert, null, select
 
-from ecolife.database import pipelined
+from ecolife.database import prebuilt
 from ecolife.errors import (
     DomainError,
     IdempotencyKeyReused,
@@ -23,6 +23,8 @@ from ecolife.extensions import db
 from ecolife.models import AuthSession, IdempotencyKey, Role, User
 from ecolife.services.unit import value
 
+# Two twin requests that both found no key: the second one's INSERT breaks this.
+KEY_CONSTRAINT = "uq_idempotency_keys_user_key"
 KEY_COLUMNS = (
     IdempotencyKey.fingerprint.label("key_fingerprint"),
     IdempotencyKey.scan_id.label("key_scan_id"),
@@ -59,17 +61,27 @@ def locking_read(*columns) -> Select:
     )
 
 
-def lock_and_read(context: Select, history: Select, params: dict) -> tuple[Row, Row]:
-    """Run a use case's locking read and its read after the lock, in one round trip.
+def lock_and_read(params: dict, *statements: Select) -> list[Row]:
+    """Run a use case's locking read (and any reads after the lock); return a row of each.
 
     Refuses a signed-out session, or an account that is not a resident's (the role is the
     account's, not the token's claim).
     """
-    found, seen = pipelined((context, params), (history, params))
+    rows = prebuilt(*((statement, params) for statement in statements))
+    found = rows[0]
     if not found or found[0].role != Role.RESIDENT:
         db.session.rollback()
         raise InvalidToken() if not found else PermissionDenied()
-    return found[0], seen[0]
+    return [row[0] for row in rows]
+
+
+def with_key(statement: Select) -> Select:
+    """Add the key's first outcome, if any, to a read of the resident's row.
+
+    Parameters: `key` (and the statement's own).
+    """
+    seen = (IdempotencyKey.user_id == User.id) & (IdempotencyKey.key == bindparam("key"))
+    return statement.add_columns(*KEY_COLUMNS).outerjoin(IdempotencyKey, seen)
 
 
 def key_read(*columns) -> Select:
@@ -77,13 +89,7 @@ def key_read(*columns) -> Select:
 
     Parameters: `user_id`, `key`, and whatever `columns` name.
     """
-    seen = (IdempotencyKey.user_id == User.id) & (IdempotencyKey.key == bindparam("key"))
-    return (
-        select(*KEY_COLUMNS, *columns)
-        .select_from(User)
-        .outerjoin(IdempotencyKey, seen)
-        .where(User.id == bindparam("user_id"))
-    )
+    return with_key(select(*columns).select_from(User).where(User.id == bindparam("user_id")))
 
 
 def seen_before(row: Row, digest: str) -> bool:
