@@ -114,3 +114,9 @@ class NotPending(DomainError):
 
 class InvalidImage(DomainError):
     code = "invalid_image"
+
+
+class ImageTooLarge(DomainError):
+    """An image whose pixel size is beyond a reward picture's budget (params: megapixels)."""
+
+    code = "image_too_large"

@@ -23,8 +23,13 @@ def server_url() -> str:
 
 
 def worker_database(prefix: str) -> str:
-    """A database name of this test worker's own (pytest-xdist runs several at once)."""
-    return f"{prefix}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    """A database name of this test worker's own (pytest-xdist runs several at once).
+
+    ECOLIFE_TEST_RUN names a run, so several runs can share one server (e.g. two checkouts).
+    """
+    run = os.environ.get("ECOLIFE_TEST_RUN")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"{prefix}_{run}_{worker}" if run else f"{prefix}_{worker}"
 
 
 def fresh_database(name: str) -> str:

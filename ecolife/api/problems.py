@@ -93,6 +93,16 @@ PROBLEMS: dict[str, tuple[int, str, object]] = {
         "Invalid image",
         _l("Upload a JPEG, PNG or WebP image (at most 4 MB)."),
     ),
+    "image_too_large": (
+        422,
+        "Image too large",
+        _l("This image has too many pixels. Upload one of at most %(megapixels)s megapixels."),
+    ),
+    "database_unavailable": (
+        503,
+        "Database unavailable",
+        _l("The service is briefly unavailable. Please try again in a moment."),
+    ),
     "internal_error": (
         500,
         "Internal server error",
