@@ -27,6 +27,7 @@ from ecolife.errors import (
 from ecolife.extensions import db
 from ecolife.models import (
     EntryKind,
+    LedgerEntry,
     Redemption,
     RedemptionStatus,
     Reward,
@@ -81,7 +82,7 @@ def _request(params: dict, digest: str, reward_id: int, now: datetime) -> Redemp
     found, seen = idempotency.lock_and_read(params, REDEEM_CONTEXT, HOLDS)
     if idempotency.seen_before(seen, digest):
         db.session.rollback()
-        return _result(_load(seen.key_redemption_id))
+        return _replay(seen.key_redemption_id)
     if seen.overdue:
         # Settle the resident's own overdue holds first: their points and items count again.
         _expire(user_id, now)
@@ -383,9 +384,14 @@ def _load(redemption_id: int) -> Redemption:
     return db.session.get(Redemption, redemption_id, populate_existing=True)
 
 
-def _result(redemption: Redemption) -> RedemptionResult:
-    balance = db.session.scalar(select(User.balance).where(User.id == redemption.user_id))
-    return RedemptionResult(redemption, balance)
+def _replay(redemption_id: int) -> RedemptionResult:
+    """Answer a retried request with the balance its first answer gave (as a scan's replay)."""
+    balance = db.session.scalar(
+        select(LedgerEntry.balance_after).where(
+            LedgerEntry.redemption_id == redemption_id, LedgerEntry.kind == EntryKind.REDEEM
+        )
+    )
+    return RedemptionResult(_load(redemption_id), balance)
 
 
 def _new_code() -> str:

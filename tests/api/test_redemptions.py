@@ -374,3 +374,17 @@ def test_the_api_and_the_console_confirm_through_one_service(client, setup, monk
         page=f"/shop/redemptions/{second['id']}",
     )
     assert calls == [(shop_id, staff.user.id, first["id"]), (shop_id, staff.user.id, second["id"])]
+
+
+def test_a_replayed_request_answers_the_balance_of_its_first_answer(
+    client, setup, make_reward, give_points
+):
+    resident, _, shop_id, reward_id = setup
+    first = redeem(client, resident, reward_id, key="same").get_json()
+    assert first["balance"] == 30
+    give_points(resident.user.id, 7)
+    redeem(client, resident, make_reward(shop_id, points=10), key="other")
+    replayed = redeem(client, resident, reward_id, key="same")
+    assert replayed.status_code == 201
+    assert replayed.get_json()["balance"] == 30
+    assert replayed.get_json()["redemption"] == first["redemption"]
