@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import get_locale
+from werkzeug.routing import IntegerConverter
 
 from config import Config
 
@@ -14,6 +15,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     """Build the application: config, database, extensions, routes, errors, commands."""
     app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
     app.config.from_object(config_class)
+    register_request_parsing(app)
     if hasattr(config_class, "validate"):
         config_class.validate()
     register_database(app)
@@ -23,6 +25,21 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     register_security_headers(app)
     register_cli(app)
     return app
+
+
+def register_request_parsing(app: Flask) -> None:
+    from ecolife.api.blueprint import JSONProvider
+    from ecolife.api.fields import INT32_MAX
+
+    class IdConverter(IntegerConverter):
+        """Flask's `int`, up to what an id column holds: a bigger id is a 404, not a 500."""
+
+        def __init__(self, url_map, *args, **kwargs):
+            kwargs.setdefault("max", INT32_MAX)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
+    app.json = JSONProvider(app)
 
 
 def register_database(app: Flask) -> None:

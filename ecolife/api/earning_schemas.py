@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ecolife import clock
-from ecolife.api.fields import StrictSchema, page_schema, text
+from ecolife.api.fields import Integer, StrictSchema, page_schema, text
 from ecolife.api.schemas import UserSchema
 from ecolife.links import qr_link
 
@@ -20,22 +20,22 @@ class ActionSchema(Schema):
     name = fields.Function(lambda action: localised(action, "name_th", "name_en"))
     name_th = fields.String()
     name_en = fields.String()
-    points = fields.Integer()
+    points = Integer()
     grams = fields.Float()
 
 
 class AdminActionSchema(ActionSchema):
     active = fields.Boolean()
-    position = fields.Integer()
+    position = Integer()
 
 
 class ActionUpdateSchema(StrictSchema):
     name_th = text(80)
     name_en = text(80)
-    points = fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000))
+    points = Integer(strict=True, validate=validate.Range(min=1, max=10_000))
     grams = fields.Float(validate=validate.Range(min=0, max=100_000))
     active = fields.Boolean()
-    position = fields.Integer(strict=True, validate=validate.Range(min=0, max=1000))
+    position = Integer(strict=True, validate=validate.Range(min=0, max=1000))
 
     @validates_schema
     def not_empty(self, data, **kwargs):
@@ -50,12 +50,12 @@ class ActionCreateSchema(ActionUpdateSchema):
     )
     name_th = text(80, required=True)
     name_en = text(80, required=True)
-    points = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=10_000))
+    points = Integer(strict=True, required=True, validate=validate.Range(min=1, max=10_000))
     grams = fields.Float(required=True, validate=validate.Range(min=0, max=100_000))
 
 
 class ShopRefSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     name_en = fields.String(allow_none=True)
 
@@ -63,15 +63,15 @@ class ShopRefSchema(Schema):
 class ScanRequestSchema(StrictSchema):
     code = text(500, required=True)
     action = text(32)
-    quantity = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000))
+    quantity = Integer(strict=True, validate=validate.Range(min=1, max=1000))
 
 
 class ScanSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     shop = fields.Nested(ShopRefSchema)
     action = fields.String(attribute="action.code")
-    quantity = fields.Integer()
-    points = fields.Integer()
+    quantity = Integer()
+    points = Integer()
     one_time_code = fields.Function(lambda scan: scan.code_id is not None)
     created_at = fields.DateTime()
 
@@ -80,33 +80,33 @@ class CodePreviewSchema(Schema):
     kind = fields.String(metadata={"enum": ["shop", "one_time"]})
     shop = fields.Nested(ShopRefSchema)
     action = fields.Nested(ActionSchema, attribute="one_time.action", allow_none=True)
-    quantity = fields.Integer(attribute="one_time.quantity", allow_none=True)
+    quantity = Integer(attribute="one_time.quantity", allow_none=True)
     expires_at = fields.DateTime(attribute="one_time.expires_at", allow_none=True)
 
 
 class ScanResultSchema(Schema):
     scan = fields.Nested(ScanSchema)
-    balance = fields.Integer()
+    balance = Integer()
 
 
 class ImpactSchema(Schema):
-    items = fields.Dict(keys=fields.String(), values=fields.Integer())
+    items = fields.Dict(keys=fields.String(), values=Integer())
     grams_plastic = fields.Float()
 
 
 class MeSchema(UserSchema):
-    balance = fields.Integer()
+    balance = Integer()
     impact = fields.Nested(ImpactSchema)
 
 
 class LedgerEntrySchema(Schema):
-    id = fields.Integer()
-    delta = fields.Integer()
+    id = Integer()
+    delta = Integer()
     kind = fields.String()
     reason = fields.String()
     shop = fields.Nested(ShopRefSchema, allow_none=True)
     created_at = fields.DateTime()
-    balance_after = fields.Integer()
+    balance_after = Integer()
 
 
 LedgerPageSchema = page_schema(LedgerEntrySchema, "LedgerPage")
@@ -114,25 +114,25 @@ LedgerPageSchema = page_schema(LedgerEntrySchema, "LedgerPage")
 
 class CodeRequestSchema(StrictSchema):
     action = text(32, required=True)
-    quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=1000))
+    quantity = Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=1000))
 
 
 class EarningCodeSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     token = fields.String()
     url = fields.Function(lambda code: qr_link(code.token))
     qr_png_url = fields.Function(
         lambda code: url_for("shop_staff.code_qr", code_id=code.id, _external=False)
     )
     action = fields.String(attribute="action.code")
-    quantity = fields.Integer()
+    quantity = Integer()
     status = fields.Function(lambda code: code.status(clock.now()))
     expires_at = fields.DateTime()
     used_at = fields.DateTime(allow_none=True)
 
 
 def _limit(minimum: int, maximum: int, **kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(min=minimum, max=maximum), **kwargs)
+    return Integer(strict=True, validate=validate.Range(min=minimum, max=maximum), **kwargs)
 
 
 class LimitsSchema(Schema):

@@ -4,6 +4,38 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from ecolife.identity import normalize_email, normalize_thai_mobile, normalize_thai_phone
 
+# PostgreSQL's integer columns (ids, points, stock, …) hold 32 bits.
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def unstorable_text(text) -> bool:
+    """Tell whether a string holds what PostgreSQL's text cannot: NUL, or a lone surrogate
+    (which no UTF-8 can encode)."""
+    if not isinstance(text, str):
+        return False
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+class Integer(fields.Integer):
+    """A whole number that fits PostgreSQL's integer (the range shows in the OpenAPI too)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators.insert(
+            0,
+            validate.Range(
+                INT32_MIN,
+                INT32_MAX,
+                error="Give a whole number from {min} to {max}.",
+            ),
+        )
+
 
 class _Normalised(fields.String):
     normalise = staticmethod(lambda value: value)
@@ -56,7 +88,7 @@ class StrictSchema(Schema):
 
 
 class PageArgs(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    limit = Integer(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 

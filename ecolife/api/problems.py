@@ -3,11 +3,13 @@
 import logging
 import time
 
+import psycopg
 from flask import Flask, Response, json, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ecolife import errors
@@ -191,6 +193,26 @@ def handle_rate_limited(exc: RateLimitExceeded) -> Response:
     return _html_error(429, PROBLEMS["rate_limited"][2], minutes=minutes)
 
 
+# Seconds a client should wait before trying again while PostgreSQL is out of reach.
+DATABASE_RETRY_AFTER = 5
+
+
+def handle_database_unavailable(exc: Exception):
+    """PostgreSQL is down, restarting or refusing connections: say so, with when to retry.
+
+    The pool replaces broken connections on the next requests, so the app recovers by itself.
+    """
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be gone; the pool invalidates it
+        db.session.remove()
+    log.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
+    if wants_problem_json():
+        return problem("database_unavailable", retry_after=DATABASE_RETRY_AFTER)
+    body, status = _html_error(503, PROBLEMS["database_unavailable"][2])
+    return body, status, {"Retry-After": str(DATABASE_RETRY_AFTER)}
+
+
 def handle_unexpected(exc: Exception):
     """Log an unexpected error and answer without revealing it."""
     db.session.rollback()
@@ -205,6 +227,8 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(errors.DomainError, handle_domain_error)
     app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(psycopg.OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
 
 

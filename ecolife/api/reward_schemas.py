@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ecolife import clock
 from ecolife.api.earning_schemas import ShopRefSchema, localised
-from ecolife.api.fields import StrictSchema, page_schema, text
+from ecolife.api.fields import Integer, StrictSchema, page_schema, text
 from ecolife.api.schemas import ShopSchema
 
 
@@ -14,9 +14,9 @@ class RewardFieldsSchema(StrictSchema):
     name_en = text(120, allow_none=True)
     description_th = text(2000, allow_none=True)
     description_en = text(2000, allow_none=True)
-    points = fields.Integer(strict=True, validate=validate.Range(min=1, max=1_000_000))
-    stock = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
-    per_resident_limit = fields.Integer(
+    points = Integer(strict=True, validate=validate.Range(min=1, max=1_000_000))
+    stock = Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
+    per_resident_limit = Integer(
         strict=True, allow_none=True, validate=validate.Range(min=1, max=1000)
     )
     active = fields.Boolean()
@@ -26,9 +26,7 @@ class RewardFieldsSchema(StrictSchema):
 
 class RewardCreateSchema(RewardFieldsSchema):
     name_th = text(120, required=True)
-    points = fields.Integer(
-        strict=True, required=True, validate=validate.Range(min=1, max=1_000_000)
-    )
+    points = Integer(strict=True, required=True, validate=validate.Range(min=1, max=1_000_000))
 
 
 class RewardUpdateSchema(RewardFieldsSchema):
@@ -39,7 +37,7 @@ class RewardUpdateSchema(RewardFieldsSchema):
 
 
 class RewardRefSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.Function(lambda r: localised(r, "name_th", "name_en") or r.name_th)
     name_th = fields.String()
     name_en = fields.String(allow_none=True)
@@ -50,9 +48,9 @@ class RewardSchema(RewardRefSchema):
     description = fields.Function(
         lambda r: localised(r, "description_th", "description_en") or r.description_th
     )
-    points = fields.Integer()
-    stock_left = fields.Integer(attribute="stock", allow_none=True)
-    per_resident_limit = fields.Integer(allow_none=True)
+    points = Integer()
+    stock_left = Integer(attribute="stock", allow_none=True)
+    per_resident_limit = Integer(allow_none=True)
     active_from = fields.DateTime(allow_none=True)
     active_to = fields.DateTime(allow_none=True)
     image_url = fields.Function(
@@ -77,16 +75,16 @@ ManagedRewardPageSchema = page_schema(ManagedRewardSchema, "ManagedRewardPage")
 
 
 class RedemptionRequestSchema(StrictSchema):
-    reward_id = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    reward_id = Integer(strict=True, required=True, validate=validate.Range(min=1))
 
 
 class RedemptionSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     code = fields.String()
     # A pending hold past its time reads as expired, before the expiry job refunds it.
     status = fields.Function(lambda r: r.status_at(clock.now()))
     reward = fields.Nested(RewardRefSchema)
-    points = fields.Integer()
+    points = Integer()
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
     confirmed_at = fields.Method("confirmed_at_or_none")
@@ -105,7 +103,7 @@ class ShopRedemptionSchema(RedemptionSchema):
 
 class RedemptionResultSchema(Schema):
     redemption = fields.Nested(RedemptionSchema)
-    balance = fields.Integer()
+    balance = Integer()
 
 
 RedemptionPageSchema = page_schema(RedemptionSchema, "RedemptionPage")
@@ -120,11 +118,11 @@ class ShopConfirmedSchema(Schema):
 
 
 class PeriodSchema(Schema):
-    scans = fields.Integer()
-    items = fields.Integer()
-    points_issued = fields.Integer()
-    points_redeemed = fields.Integer()
-    redemptions = fields.Dict(keys=fields.String(), values=fields.Integer())
+    scans = Integer()
+    items = Integer()
+    points_issued = Integer()
+    points_redeemed = Integer()
+    redemptions = fields.Dict(keys=fields.String(), values=Integer())
 
 
 class SummarySchema(Schema):
@@ -146,6 +144,6 @@ class StatementArgs(Schema):
 
 
 class StatementSchema(PeriodSchema):
-    shop_id = fields.Integer()
+    shop_id = Integer()
     from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()

@@ -1,10 +1,10 @@
 """/api/v1/rewards and /api/v1/redemptions: residents spend their points."""
 
 from flask import Response
-from marshmallow import fields, validate
+from marshmallow import validate
 
 from ecolife.api.blueprint import Blueprint
-from ecolife.api.fields import PageArgs
+from ecolife.api.fields import Integer, PageArgs
 from ecolife.api.files import QR_DOC, private_file
 from ecolife.api.idempotency import DOC, idempotency_key
 from ecolife.api.reward_schemas import (
@@ -23,7 +23,7 @@ bp = Blueprint("rewards", __name__, url_prefix="/api/v1", description="Rewards a
 
 
 class RewardArgs(PageArgs):
-    shop_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    shop_id = Integer(load_default=None, validate=validate.Range(min=1))
 
 
 @bp.route("/rewards")

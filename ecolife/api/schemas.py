@@ -3,7 +3,15 @@
 from flask_babel import get_locale
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ecolife.api.fields import Email, StrictSchema, ThaiMobile, ThaiPhone, page_schema, text
+from ecolife.api.fields import (
+    Email,
+    Integer,
+    StrictSchema,
+    ThaiMobile,
+    ThaiPhone,
+    page_schema,
+    text,
+)
 from ecolife.links import qr_link
 
 PASSWORD = validate.Length(min=8, max=128)
@@ -37,11 +45,11 @@ class AcceptInviteSchema(StrictSchema):
 
 
 class UserSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     display_name = fields.String()
     role = fields.String()
     locale = fields.String()
-    shop_id = fields.Integer(allow_none=True)
+    shop_id = Integer(allow_none=True)
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
 
@@ -50,12 +58,12 @@ class SignedInSchema(Schema):
     user = fields.Nested(UserSchema)
     access_token = fields.String()
     refresh_token = fields.String()
-    expires_in = fields.Integer()
+    expires_in = Integer()
     token_type = fields.Constant("Bearer")
 
 
 class ShopSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     name_en = fields.String(allow_none=True)
     district = fields.String(attribute="district_code")
@@ -65,7 +73,7 @@ class ShopSchema(Schema):
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
     phone = fields.String(allow_none=True)
-    rewards_count = fields.Integer()
+    rewards_count = Integer()
 
     def localised_district(self, shop) -> str:
         district = shop.district

@@ -5,11 +5,13 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
 from ecolife import rules
+from ecolife.api.fields import unstorable_text
 from ecolife.errors import AccountExists, ValidationFailed
 from ecolife.extensions import db
 
@@ -158,6 +160,9 @@ def _raw(
             raw[name] = key in form
         elif key in form:
             value = form.get(key, "").strip()
+            if unstorable_text(value):
+                message = gettext("Remove NUL characters and unpaired surrogates from this text.")
+                raise ValidationError({key: [message]})
             if value:
                 raw[name] = _coerce(field, name, value)
             elif field.allow_none or field.required or key in required:

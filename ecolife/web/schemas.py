@@ -5,7 +5,7 @@ from datetime import timedelta
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from ecolife import clock, rules
-from ecolife.api.fields import StrictSchema, text
+from ecolife.api.fields import Integer, StrictSchema, text
 
 
 class ReasonSchema(StrictSchema):
@@ -13,7 +13,7 @@ class ReasonSchema(StrictSchema):
 
 
 class AdjustmentSchema(ReasonSchema):
-    delta = fields.Integer(
+    delta = Integer(
         strict=True, required=True, validate=validate.Range(min=-1_000_000, max=1_000_000)
     )
 

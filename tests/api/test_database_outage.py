@@ -1,0 +1,112 @@
+"""PostgreSQL out of reach: 503 problem+json with Retry-After, and back without a restart."""
+
+import socket
+import threading
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from config import TestConfig
+from ecolife import create_app
+from ecolife.extensions import db
+from tests.web.console import post_form
+
+
+class TcpProxy:
+    """A TCP relay to PostgreSQL that the test can cut and restore, as a network outage."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.port = _free_port()
+        self.listener: socket.socket | None = None
+        self.links: list[socket.socket] = []
+
+    def start(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        """Close the listener and every relayed connection (clients see a dropped link)."""
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        self.listener.close()
+        for link in self.links:
+            try:
+                link.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            link.close()
+        self.links.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self.links += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=_pipe, args=(source, sink), daemon=True).start()
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for end in (source, sink):
+            try:
+                end.close()
+            except OSError:
+                pass
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def through_proxy(app):
+    """An app whose database connections go through a TcpProxy."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
+    proxy.start()
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url.set(host="127.0.0.1", port=proxy.port).render_as_string(
+            hide_password=False
+        )
+        SECRET_KEY = app.config["SECRET_KEY"]
+        DATABASE_PRE_PING = "off"  # the outage must reach the request, not the pool's ping
+
+    proxied = create_app(Config)
+    yield proxied, proxy
+    with proxied.app_context():
+        db.engine.dispose()
+    proxy.cut()
+
+
+def test_an_outage_is_503_with_retry_after_and_recovers_without_restart(through_proxy):
+    app, proxy = through_proxy
+    client = app.test_client()
+    assert client.get("/api/v1/shops").status_code == 200
+
+    proxy.cut()  # the pooled connection breaks, and no new one can be made
+    for _ in range(2):
+        response = client.get("/api/v1/shops")
+        assert response.status_code == 503
+        assert response.mimetype == "application/problem+json"
+        assert response.get_json()["code"] == "database_unavailable"
+        assert int(response.headers["Retry-After"]) > 0
+
+    # The consoles say so in a page, with the same header.
+    page = post_form(client, "/login", {"login": "someone@example.com", "password": "x" * 8})
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    assert "Retry-After" in page.headers
+
+    proxy.start()  # the database is back: the same app serves again
+    assert client.get("/api/v1/shops").status_code == 200
