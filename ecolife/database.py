@@ -11,7 +11,6 @@ from flask import Flask
 from psycopg.pq import ExecStatus
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 from ecolife import embedded_db
@@ -44,15 +43,16 @@ def read_alone(statement: Executable, params: dict) -> list:
         return conn.execute(statement, params).all()
 
 
-def prebuilt(*statements: tuple[Executable, dict]) -> list[list]:
-    """Run prebuilt statements in order in the session's transaction; return their rows.
+def prebuilt(*statements: tuple[Executable, dict], conn: psycopg.Connection | None = None):
+    """Run prebuilt statements in order on `conn` (default: the session's transaction); return
+    their rows.
 
     Rows are named tuples of the driver's values (no SQLAlchemy result processing), and each
     statement's compiled form is kept, so a hot use case pays neither compiling nor result
     processing. One round trip a statement: psycopg's pipeline mode, which would send them
     at once, cost more CPU than the round trips it saved (bench/README.md, issue 12).
     """
-    driver = db.session.connection().connection.driver_connection
+    driver = conn or db.session.connection().connection.driver_connection
     results = []
     for statement, params in statements:
         prepared = _prepared(statement)
@@ -62,25 +62,40 @@ def prebuilt(*statements: tuple[Executable, dict]) -> list[list]:
     return results
 
 
-def retry_conflicts(attempt: Callable[[], T], *, key_constraint: str, tries: int = 50) -> T:
+def retry_conflicts(
+    attempt: Callable[[psycopg.Connection], T], *, key_constraint: str, tries: int = 50
+) -> T:
     """Run a use case in a REPEATABLE READ transaction, again whenever a concurrent one wins.
 
-    Its reads then share one snapshot, and PostgreSQL refuses (serialization failure) to lock
-    or change a row that a transaction committed after that snapshot: the use case's
-    decision never rests on a stale read. A twin request's key (the unique `key_constraint`)
-    is a conflict too: the next try replays it. Each loss means another transaction
-    committed, so the tries end; `tries` only bounds a pathological pile-up.
+    The use case gets a pooled connection of its own, outside the ORM session (whose
+    bookkeeping cost a scan a fifth of its time), runs its prebuilt statements on it and
+    commits it. Everything it writes must go through that connection: the session would
+    wait for the lock it holds.
+
+    Its reads share one snapshot, and PostgreSQL refuses (serialization failure) to lock or
+    change a row that a transaction committed after that snapshot: the decision never rests
+    on a stale read. A twin request's key (the unique `key_constraint`) is a conflict too:
+    the next try replays it. Each loss means another transaction committed, so the tries
+    end; `tries` only bounds a pathological pile-up.
     """
-    for _ in range(tries - 1):
-        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        try:
-            return attempt()
-        except (DBAPIError, psycopg.Error) as error:
-            db.session.rollback()
-            if not _is_conflict(getattr(error, "orig", None) or error, key_constraint):
-                raise
-    db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    return attempt()
+    pooled = db.engine.raw_connection()
+    conn = pooled.driver_connection
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    try:
+        for left in range(tries - 1, -1, -1):
+            try:
+                return attempt(conn)
+            except psycopg.Error as error:
+                conn.rollback()
+                if not left or not _is_conflict(error, key_constraint):
+                    raise
+            finally:
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    conn.rollback()  # a refusal raised mid-way leaves nothing behind
+    finally:
+        conn.isolation_level = None  # the pool's other users get the server's default
+        pooled.close()
+    raise AssertionError("unreachable")
 
 
 def _is_conflict(error: BaseException, key_constraint: str) -> bool:

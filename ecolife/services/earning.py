@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+import psycopg
 from sqlalchemy import Row, String, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import aliased
 
@@ -128,28 +129,32 @@ def earn_for_scan(
         "day_start": rules.bangkok_day_start(now),
     }
     return retry_conflicts(
-        lambda: _earn(params, digest, quantity, now), key_constraint=idempotency.KEY_CONSTRAINT
+        lambda conn: _earn(conn, params, digest, quantity, now),
+        key_constraint=idempotency.KEY_CONSTRAINT,
     )
 
 
-def _earn(params: dict, digest: str, quantity: int | None, now: datetime) -> ScanResult:
+def _earn(
+    conn: psycopg.Connection, params: dict, digest: str, quantity: int | None, now: datetime
+) -> ScanResult:
     user_id, key = params["user_id"], params["key"]
-    [found] = idempotency.lock_and_read(params, SCAN_READ)
+    [found] = idempotency.lock_and_read(params, SCAN_READ, conn=conn)
     if idempotency.seen_before(found, digest):
-        db.session.rollback()
-        return _replay(found.key_scan_id)
+        result = _replay(conn, found.key_scan_id)
+        conn.rollback()
+        return result
     try:
         plan = _decide(found, quantity, now)
         if plan.code_id is not None:
-            _claim(plan.code_id, user_id, now)
-        result = _record(plan, user_id, key, digest, now)
+            _claim(conn, plan.code_id, user_id, now)
+        result = _record(conn, plan, user_id, key, digest, now)
     except ValidationFailed:
-        db.session.rollback()
+        conn.rollback()
         raise
     except DomainError as refusal:
-        idempotency.remember_refusal(user_id, key, digest, now, refusal)
+        idempotency.remember_refusal(user_id, key, digest, now, refusal, conn=conn)
         raise
-    db.session.commit()
+    conn.commit()
     return result
 
 
@@ -301,24 +306,32 @@ def _decide(found: Row, quantity: int | None, now: datetime) -> _Plan:
     )
 
 
-def _claim(code_id: int, user_id: int, now: datetime) -> None:
+def _claim(conn: psycopg.Connection, code_id: int, user_id: int, now: datetime) -> None:
     # The conditional UPDATE decides among residents racing for the same code.
-    claimed = db.session.execute(
-        update(EarningCode)
-        .where(
-            EarningCode.id == code_id,
-            EarningCode.used_at.is_(None),
-            EarningCode.expires_at > now,
-        )
-        .values(used_at=now, used_by_id=user_id)
-        .returning(EarningCode.id)
-    ).first()
-    if claimed is None:
-        used = db.session.scalar(select(EarningCode.used_at).where(EarningCode.id == code_id))
-        raise CodeUsed() if used is not None else CodeExpired()
+    params = {"code_id": code_id, **values(user_id=user_id, now=now)}
+    [claimed] = prebuilt((CLAIM, params), conn=conn)
+    if not claimed:
+        [[code]] = prebuilt((CODE_USED_AT, params), conn=conn)
+        raise CodeUsed() if code.used_at is not None else CodeExpired()
 
 
-def _record(plan: _Plan, user_id: int, key: str, digest: str, now: datetime) -> ScanResult:
+_now = value("now", EarningCode.used_at.type)
+CLAIM = (
+    update(EarningCode)
+    .where(
+        EarningCode.id == bindparam("code_id"),
+        EarningCode.used_at.is_(None),
+        EarningCode.expires_at > _now,
+    )
+    .values(used_at=_now, used_by_id=value("user_id"))
+    .returning(EarningCode.id)
+)
+CODE_USED_AT = select(EarningCode.used_at).where(EarningCode.id == bindparam("code_id"))
+
+
+def _record(
+    conn: psycopg.Connection, plan: _Plan, user_id: int, key: str, digest: str, now: datetime
+) -> ScanResult:
     """Write the scan, its ledger entry, the impact and the key's outcome in one statement."""
     [[(balance, scan_id)]] = prebuilt(
         (
@@ -341,6 +354,7 @@ def _record(plan: _Plan, user_id: int, key: str, digest: str, now: datetime) -> 
                 fingerprint=digest,
             ),
         ),
+        conn=conn,
     )
     scan = CreditedScan(
         scan_id,
@@ -397,23 +411,39 @@ def _scan_write():
 SCAN_WRITE = _scan_write()
 
 
-def _replay(scan_id: int) -> ScanResult:
-    """Answer a retried scan as the first time."""
-    scan = db.session.get(Scan, scan_id)
-    balance = db.session.scalar(
-        select(LedgerEntry.balance_after).where(LedgerEntry.scan_id == scan_id)
-    )
-    shop = ShopRef(scan.shop.id, scan.shop.name, scan.shop.name_en)
+def _replay(conn: psycopg.Connection, scan_id: int) -> ScanResult:
+    """Answer a retried scan as the first time (read in the use case's transaction)."""
+    [[row]] = prebuilt((REPLAY, {"scan_id": scan_id}), conn=conn)
     credited = CreditedScan(
-        scan.id,
-        shop,
-        ActionRef(scan.action.code),
-        scan.quantity,
-        scan.points,
-        scan.code_id,
-        scan.created_at,
+        row.id,
+        ShopRef(row.shop_id, row.shop_name, row.shop_name_en),
+        ActionRef(row.action_code),
+        row.quantity,
+        row.points,
+        row.code_id,
+        row.created_at,
     )
-    return ScanResult(credited, balance)
+    return ScanResult(credited, row.balance_after)
+
+
+REPLAY = (
+    select(
+        Scan.id,
+        Scan.shop_id,
+        Shop.name.label("shop_name"),
+        Shop.name_en.label("shop_name_en"),
+        Action.code.label("action_code"),
+        Scan.quantity,
+        Scan.points,
+        Scan.code_id,
+        Scan.created_at,
+        LedgerEntry.balance_after,
+    )
+    .join(Shop, Shop.id == Scan.shop_id)
+    .join(Action, Action.id == Scan.action_id)
+    .join(LedgerEntry, LedgerEntry.scan_id == Scan.id)
+    .where(Scan.id == bindparam("scan_id"))
+)
 
 
 def _resolve(text: str) -> tuple[Shop, EarningCode | None]:

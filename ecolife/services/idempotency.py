@@ -9,6 +9,7 @@ import hashlib
 import json
 from datetime import datetime
 
+import psycopg
 from sqlalchemy import ColumnElement, Insert, Row, Select, and_, bindparam, insert, null, select
 
 from ecolife.database import prebuilt
@@ -21,7 +22,7 @@ from ecolife.errors import (
 )
 from ecolife.extensions import db
 from ecolife.models import AuthSession, IdempotencyKey, Role, User
-from ecolife.services.unit import value
+from ecolife.services.unit import value, values
 
 # Two twin requests that both found no key: the second one's INSERT breaks this.
 KEY_CONSTRAINT = "uq_idempotency_keys_user_key"
@@ -61,13 +62,15 @@ def locking_read(*columns) -> Select:
     )
 
 
-def lock_and_read(params: dict, *statements: Select) -> list[Row]:
+def lock_and_read(
+    params: dict, *statements: Select, conn: psycopg.Connection | None = None
+) -> list[Row]:
     """Run a use case's locking read (and any reads after the lock); return a row of each.
 
     Refuses a signed-out session, or an account that is not a resident's (the role is the
     account's, not the token's claim).
     """
-    rows = prebuilt(*((statement, params) for statement in statements))
+    rows = prebuilt(*((statement, params) for statement in statements), conn=conn)
     found = rows[0]
     if not found or found[0].role != Role.RESIDENT:
         db.session.rollback()
@@ -122,17 +125,36 @@ def outcome(
 
 
 def remember_refusal(
-    user_id: int, key: str, digest: str, now: datetime, refusal: DomainError
+    user_id: int,
+    key: str,
+    digest: str,
+    now: datetime,
+    refusal: DomainError,
+    *,
+    conn: psycopg.Connection | None = None,
 ) -> None:
-    """Record the refusal a keyed request got and end the transaction; retries get it too."""
-    db.session.execute(
-        insert(IdempotencyKey).values(
-            user_id=user_id,
-            key=key,
-            fingerprint=digest,
-            error_code=refusal.code,
-            error_params=dict(refusal.params),
-            created_at=now,
-        )
+    """Record the refusal a keyed request got and end the transaction (`conn`'s, default the
+    session's); retries get it too."""
+    params = values(
+        user_id=user_id,
+        key=key,
+        fingerprint=digest,
+        error_code=refusal.code,
+        error_params=dict(refusal.params),
+        now=now,
     )
-    db.session.commit()
+    prebuilt((REFUSAL, params), conn=conn)
+    if conn is None:
+        db.session.commit()
+    else:
+        conn.commit()
+
+
+REFUSAL = insert(IdempotencyKey).values(
+    user_id=value("user_id"),
+    key=value("key"),
+    fingerprint=value("fingerprint"),
+    error_code=value("error_code"),
+    error_params=value("error_params", IdempotencyKey.error_params.type),
+    created_at=value("now", IdempotencyKey.created_at.type),
+)
