@@ -51,9 +51,22 @@ class Config:
     ACCESS_TOKEN_TTL = timedelta(minutes=int(_env("ACCESS_TOKEN_MINUTES", "15")))
     REFRESH_TOKEN_TTL = timedelta(days=int(_env("REFRESH_TOKEN_DAYS", "30")))
     INVITE_TTL = timedelta(days=7)
-    LOGIN_LIMIT_PER_ACCOUNT = _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    # Failed sign-ins are counted per account and source address (guessing from one place),
+    # per account across all addresses (a much higher ceiling, so an attacker cannot lock the
+    # owner out) and per source address (one place trying many accounts).
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = _env(
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per 15 minutes"
+    )
+    LOGIN_LIMIT_PER_ACCOUNT = _env("LOGIN_LIMIT_PER_ACCOUNT", "100 per 15 minutes")
     LOGIN_LIMIT_PER_IP = _env("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
+    # Reverse proxies in front of the app: the client address is the one the nearest
+    # TRUSTED_PROXIES of them saw. 0 ignores X-Forwarded-For (a client could forge it).
+    TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0") or "0")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Redis unreachable: count limits in this process (one warning logged) until it answers.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # A Redis host that drops packets must not hold a sign-in for a TCP timeout.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     RATELIMIT_HEADERS_ENABLED = True
 
     BABEL_DEFAULT_LOCALE = "th"
@@ -64,6 +77,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    # HTTPS: HSTS (one year, subdomains) in production; redirecting http to https is usually
+    # the TLS-terminating proxy's job, so the app does it only when FORCE_HTTPS is on.
+    STRICT_TRANSPORT_SECURITY = False
+    FORCE_HTTPS = (_env("FORCE_HTTPS", "off") or "off").lower() in ("1", "true", "on", "yes")
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = None
 
@@ -94,15 +111,21 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    STRICT_TRANSPORT_SECURITY = True
 
     @classmethod
     def validate(cls) -> None:
-        """Refuse to run production with a missing or default secret key, or no database."""
+        """Refuse to run production without a database, a real secret key or Redis."""
         if not cls.SQLALCHEMY_DATABASE_URI:
             raise RuntimeError("DATABASE_URL must name the PostgreSQL server in production")
         if not cls.SECRET_KEY or cls.SECRET_KEY == DEFAULT_SECRET_KEY or len(cls.SECRET_KEY) < 32:
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        if not cls.REDIS_URL:
+            raise RuntimeError(
+                "REDIS_URL must name the Redis server in production: without it every worker "
+                "keeps its own sign-in limits, and they multiply with the workers"
             )
 
 

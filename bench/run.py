@@ -40,6 +40,8 @@ def main() -> None:
         "SECRET_KEY": "benchmark-secret-key-that-is-long-enough-0123456789",
         "ACCESS_TOKEN_MINUTES": "600",
         "PUBLIC_BASE_URL": "http://127.0.0.1",
+        # Production refuses to start without Redis (sign-in limits); the bench signs no one in.
+        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15",
     }
     data = Path(args.out) / "requests"
     step("migrating", [PY, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env)

@@ -18,6 +18,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     register_request_parsing(app)
     if hasattr(config_class, "validate"):
         config_class.validate()
+    register_proxies(app)
     register_database(app)
     register_extensions(app)
     register_blueprints(app)
@@ -40,6 +41,15 @@ def register_request_parsing(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     app.json = JSONProvider(app)
+
+
+def register_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto of the TRUSTED_PROXIES nearest proxies, no more."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    trusted = app.config["TRUSTED_PROXIES"]
+    if trusted:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
 
 
 def register_database(app: Flask) -> None:
@@ -77,9 +87,9 @@ def register_errors(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    from ecolife.web.headers import set_security_headers
+    from ecolife.web.headers import init_security_headers
 
-    app.after_request(set_security_headers)
+    init_security_headers(app)
 
 
 def register_cli(app: Flask) -> None:

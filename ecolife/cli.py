@@ -71,10 +71,10 @@ def seed_demo() -> None:
 def import_shops(csv_file: Path) -> None:
     """Import shops and their owners from a CSV file, all or nothing."""
     from ecolife.services import shops
-    from ecolife.shop_csv import parse_shop_csv
+    from ecolife.shop_csv import read_shop_csv
 
     try:
-        rows, errors = parse_shop_csv(csv_file.read_text(encoding="utf-8-sig"))
+        rows, errors = read_shop_csv(csv_file.read_bytes())
         with click.progressbar(length=len(rows), label="Importing shops") as bar:
             created = shops.import_shops(rows, errors=errors, on_progress=bar.update)
     except ValidationFailed as exc:
@@ -82,7 +82,7 @@ def import_shops(csv_file: Path) -> None:
         for line, problems in exc.errors.items():
             click.echo(f"  {line}: {problems}", err=True)
         sys.exit(1)
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except csv.Error as exc:
         raise click.ClickException(f"cannot read {csv_file}: {exc}") from exc
     click.echo(f"Imported {len(created)} shops. Owner invite links:")
     for new_shop in created:

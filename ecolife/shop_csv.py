@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 from marshmallow import ValidationError
 
@@ -23,11 +24,27 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = {"name", "district", "owner_name"}
 OWNER_COLUMNS = {"owner_name": "display_name", "owner_email": "email", "owner_phone": "phone"}
+# PostgreSQL text holds neither NUL nor lone surrogates (what bytes that are not UTF-8 become).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+NUL_CHARACTER = "Contains a NUL character. Save the file as CSV in UTF-8 and try again."
+NOT_UTF8 = (
+    "Contains bytes that are not UTF-8 text, so EcoLife cannot read them. "
+    "Save the file as CSV in UTF-8 and try again."
+)
+
+
+def read_shop_csv(data: bytes) -> tuple[list[tuple[int, dict]], dict[str, dict]]:
+    """Decode a CSV file's bytes and parse them; text that is not UTF-8 is reported by line."""
+    # surrogateescape keeps undecodable bytes as lone surrogates, so their row can be named.
+    return parse_shop_csv(data.decode("utf-8-sig", errors="surrogateescape"))
 
 
 def parse_shop_csv(text: str) -> tuple[list[tuple[int, dict]], dict[str, dict]]:
     """Return (line number, shop data) per good row, and the errors of the bad rows by line."""
     reader = csv.DictReader(io.StringIO(text))
+    header = _unstorable(dict(enumerate(reader.fieldnames or ())))
+    if header:
+        raise ValidationFailed({"line 1": sorted(set(header.values()))})
     missing = REQUIRED_COLUMNS - set(reader.fieldnames or ())
     if missing:
         raise ValidationFailed({"header": [f"Missing columns: {', '.join(sorted(missing))}."]})
@@ -38,6 +55,10 @@ def parse_shop_csv(text: str) -> tuple[list[tuple[int, dict]], dict[str, dict]]:
     schema = ShopCreateSchema()
     for row in reader:
         line = reader.line_num
+        unstorable = _unstorable(row)
+        if unstorable:
+            errors[f"line {line}"] = {column: [m] for column, m in unstorable.items()}
+            continue
         try:
             rows.append((line, schema.load(_row_to_payload(row))))
         except ValidationError as exc:
@@ -45,6 +66,16 @@ def parse_shop_csv(text: str) -> tuple[list[tuple[int, dict]], dict[str, dict]]:
     if not rows and not errors:
         raise ValidationFailed({"file": ["The file has no rows."]})
     return rows, errors
+
+
+def _unstorable(row: dict) -> dict:
+    """Name the columns holding text the database cannot store, with why."""
+    found = {}
+    for column, value in row.items():
+        match = UNSTORABLE.search(value) if isinstance(value, str) else None
+        if match:
+            found[column] = NUL_CHARACTER if match.group() == "\x00" else NOT_UTF8
+    return found
 
 
 def _row_to_payload(row: dict) -> dict:

@@ -8,6 +8,7 @@ from ecolife.extensions import api
 def register_api(app: Flask) -> None:
     """Attach the /api/v1 blueprints and their OpenAPI document."""
     from ecolife.api import (
+        account,
         admin,
         admin_rewards,
         admin_rules,
@@ -20,5 +21,15 @@ def register_api(app: Flask) -> None:
 
     api.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (auth, shops, earning, rewards, shop_staff, admin, admin_rules, admin_rewards):
+    for module in (
+        auth,
+        account,
+        shops,
+        earning,
+        rewards,
+        shop_staff,
+        admin,
+        admin_rules,
+        admin_rewards,
+    ):
         api.register_blueprint(module.bp)

@@ -44,6 +44,11 @@ class AcceptInviteSchema(StrictSchema):
     password = fields.String(required=True, validate=PASSWORD)
 
 
+class PasswordChangeSchema(StrictSchema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    new_password = fields.String(required=True, validate=PASSWORD)
+
+
 class UserSchema(Schema):
     id = Integer()
     display_name = fields.String()

@@ -1,4 +1,4 @@
-"""Sign-up, sign-in, token rotation and sign-out."""
+"""Sign-up, sign-in, token rotation, sign-out and password changes."""
 
 from dataclasses import dataclass
 
@@ -14,6 +14,7 @@ from ecolife.errors import (
     InvalidToken,
     InviteInvalid,
     PermissionDenied,
+    ValidationFailed,
 )
 from ecolife.extensions import db
 from ecolife.identity import normalize_login
@@ -27,6 +28,9 @@ from ecolife.security import (
     token_digest,
     verify_password,
 )
+
+# A field error of change_password (English, like marshmallow's; the consoles translate it).
+WRONG_CURRENT_PASSWORD = "The current password is wrong."
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,34 @@ def create_admin(*, email: str, password: str, display_name: str = "Admin") -> U
     if user is None:
         user = User(email=email, display_name=display_name, role=Role.ADMIN)
         add_account(user)
-    user.password_hash = hash_password(password)
+    set_password(user, password)
     db.session.commit()
     return user
+
+
+def change_password(session_id: int, current_password: str, new_password: str) -> None:
+    """Change the password of a session's user, who proves the current one; end the others."""
+    auth_session = db.session.get(AuthSession, session_id)
+    user = auth_session.user
+    if not verify_password(user.password_hash, current_password):
+        raise ValidationFailed({"current_password": [WRONG_CURRENT_PASSWORD]})
+    set_password(user, new_password, keep_session_id=session_id)
+    db.session.commit()
+
+
+def set_password(user: User, password: str, *, keep_session_id: int | None = None) -> None:
+    """Set a user's password and revoke their sessions but `keep_session_id`.
+
+    Every password change goes through here, so no session outlives the password it began with.
+    """
+    user.password_hash = hash_password(password)
+    # Revoking a session refuses its access tokens and its refresh tokens at once.
+    revoke = update(AuthSession).where(
+        AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)
+    )
+    if keep_session_id is not None:
+        revoke = revoke.where(AuthSession.id != keep_session_id)
+    db.session.execute(revoke.values(revoked_at=clock.now()))
 
 
 def log_in(login: str, password: str) -> SignedIn:
@@ -193,7 +222,7 @@ def accept_invite(token: str, password: str) -> SignedIn:
         db.session.rollback()
         raise InviteInvalid()
     user = db.session.get(User, user_id)
-    user.password_hash = hash_password(password)
+    set_password(user, password)
     signed_in = _open_session(user)
     db.session.commit()
     return signed_in

@@ -7,7 +7,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import or_, select
 
 from ecolife import clock
-from ecolife.errors import InvalidImage, NotFound, ValidationFailed
+from ecolife.errors import ImageTooLarge, InvalidImage, NotFound, ValidationFailed
 from ecolife.extensions import db
 from ecolife.models import Reward, Shop
 from ecolife.pagination import Page, paginate
@@ -27,6 +27,9 @@ REWARD_FIELDS = (
 )
 IMAGE_SIZE = (800, 800)
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+# Any phone camera's photo fits, and a decoded picture stays under ~100 MB (4 bytes a pixel).
+# A few KB of PNG can claim 169 megapixels, so the size is read from the header first.
+MAX_IMAGE_MEGAPIXELS = 24
 
 
 def create_reward(shop_id: int, data: dict, *, image: bytes | None = None) -> Reward:
@@ -129,12 +132,21 @@ def reward_image(reward_id: int) -> bytes:
 def reencode_image(data: bytes) -> bytes:
     """Decode an upload fully and write a fresh JPEG, so nothing but pixels survives."""
     try:
-        with Image.open(io.BytesIO(data)) as source:
+        with Image.open(io.BytesIO(data)) as source:  # reads the header only
             if source.format not in IMAGE_FORMATS:
                 raise InvalidImage()
+            if source.width * source.height > MAX_IMAGE_MEGAPIXELS * 1_000_000:
+                raise ImageTooLarge(megapixels=MAX_IMAGE_MEGAPIXELS)
+            source.draft(None, IMAGE_SIZE)  # a JPEG decodes at 1/2 to 1/8 scale, still ≥ 800 px
             source.load()
-            image = ImageOps.exif_transpose(source).convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+            # Transpose in place and convert only if needed: one full-size copy at most.
+            ImageOps.exif_transpose(source, in_place=True)
+            image = source if source.mode == "RGB" else source.convert("RGB")
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        # Pillow's own limits, past ours, fire inside Image.open (the warning when warnings
+        # are errors); nothing was decoded.
+        raise ImageTooLarge(megapixels=MAX_IMAGE_MEGAPIXELS) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise InvalidImage() from exc
     image.thumbnail(IMAGE_SIZE)
     out = io.BytesIO()

@@ -6,6 +6,7 @@ import zipfile
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ecolife.api.files import poster_file, private_file
 from ecolife.api.schemas import ShopCreateSchema, ShopUpdateSchema
@@ -13,7 +14,7 @@ from ecolife.errors import ValidationFailed
 from ecolife.extensions import db
 from ecolife.models import Role, Shop
 from ecolife.services import shop_qr, shops
-from ecolife.shop_csv import COLUMNS, parse_shop_csv
+from ecolife.shop_csv import COLUMNS, NOT_UTF8, NUL_CHARACTER, read_shop_csv
 from ecolife.web.forms import submit, translate_errors
 from ecolife.web.schemas import SearchArgs
 from ecolife.web.session import console_required
@@ -21,6 +22,14 @@ from ecolife.web.session import console_required
 bp = Blueprint("admin_shops", __name__, url_prefix="/admin/shops")
 admin_required = console_required(Role.ADMIN)
 EDITABLE = ("name", "name_en", "district", "subdistrict", "address", "lat", "lon", "phone")
+# The CSV parser's own messages, as people should read them.
+CSV_MESSAGES = {
+    NUL_CHARACTER: _l("Contains a NUL character. Save the file as CSV in UTF-8 and try again."),
+    NOT_UTF8: _l(
+        "Contains bytes that are not UTF-8 text, so EcoLife cannot read them. "
+        "Save the file as CSV in UTF-8 and try again."
+    ),
+}
 
 
 @bp.get("/")
@@ -110,10 +119,9 @@ def import_csv():
         return render_template("admin/shop_import.html", problems={}, columns=COLUMNS)
     upload = request.files.get("file")
     try:
-        text = (upload.read() if upload else b"").decode("utf-8-sig")
-        rows, errors = parse_shop_csv(text)
+        rows, errors = read_shop_csv(upload.read() if upload else b"")
         created = shops.import_shops(rows, errors=errors)
-    except (UnicodeDecodeError, csv.Error):
+    except csv.Error:
         problems = {"file": [_("Save the file as CSV in UTF-8 and try again.")]}
     except ValidationFailed as exc:
         db.session.rollback()
@@ -138,6 +146,7 @@ def _by_line(errors: dict) -> dict[str, list[str]]:
     for key, messages in translate_errors(errors).items():
         where, _dot, field = key.partition(".")
         label = where.replace("line", _("Line")) if where.startswith("line") else where
+        messages = [str(CSV_MESSAGES.get(m, m)) for m in messages]
         grouped.setdefault(label, []).extend(f"{field}: {m}" if field else m for m in messages)
     return grouped
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from ecolife import rules
 from ecolife.api.reward_schemas import RewardCreateSchema, RewardUpdateSchema
-from ecolife.errors import InvalidImage
+from ecolife.errors import ImageTooLarge, InvalidImage
 from ecolife.extensions import db
 from ecolife.models import Reward, Role
 from ecolife.services import rewards
@@ -68,6 +68,13 @@ def _save(schema, action):
     except InvalidImage:
         db.session.rollback()
         return None, {"image": [_("Upload a JPEG, PNG or WebP image (at most 4 MB).")]}
+    except ImageTooLarge as exc:
+        db.session.rollback()
+        message = _(
+            "This image has too many pixels. Upload one of at most %(megapixels)s megapixels.",
+            megapixels=exc.params["megapixels"],
+        )
+        return None, {"image": [message]}
 
 
 def _picture() -> bytes | None:

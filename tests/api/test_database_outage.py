@@ -1,5 +1,6 @@
 """PostgreSQL out of reach: 503 problem+json with Retry-After, and back without a restart."""
 
+import contextlib
 import socket
 import threading
 
@@ -30,10 +31,8 @@ class TcpProxy:
         self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
         self.listener.close()
         for link in self.links:
-            try:
+            with contextlib.suppress(OSError):
                 link.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             link.close()
         self.links.clear()
 
@@ -57,10 +56,8 @@ def _pipe(source: socket.socket, sink: socket.socket) -> None:
         pass
     finally:
         for end in (source, sink):
-            try:
+            with contextlib.suppress(OSError):
                 end.close()
-            except OSError:
-                pass
 
 
 def _free_port() -> int:

@@ -30,7 +30,13 @@ def test_production_starts_with_a_real_secret_and_secure_cookies():
     config = type(
         "Prod",
         (ProductionConfig,),
-        {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": NOWHERE},
+        {
+            "SECRET_KEY": "x" * 48,
+            "SQLALCHEMY_DATABASE_URI": NOWHERE,
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+            # The limiter is one object for every app of the process: keep it off Redis.
+            "RATELIMIT_STORAGE_URI": "memory://",
+        },
     )
     app = create_app(config)
     assert app.config["SESSION_COOKIE_SECURE"] is True
