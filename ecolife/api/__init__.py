@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from ecolife.api.openapi import document_problems
 from ecolife.extensions import api
 
 
@@ -33,3 +34,4 @@ def register_api(app: Flask) -> None:
         admin_rewards,
     ):
         api.register_blueprint(module.bp)
+    document_problems(app, api)

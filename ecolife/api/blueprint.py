@@ -7,6 +7,7 @@ import flask_smorest
 from flask import Request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext
+from marshmallow import RAISE
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
@@ -38,7 +39,9 @@ class JSONProvider(DefaultJSONProvider):
 class Parser(FlaskParser):
     """webargs' parser for Flask, refusing what would break further in: JSON nested too deep
     (400 invalid_json), NUL characters and lone surrogates in any string, key, query or path
-    value (422, naming the field)."""
+    value (422, naming the field); and unknown query parameters, as unknown body fields."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE}
 
     def _raw_load_json(self, req: Request):
         if not is_json_request(req):

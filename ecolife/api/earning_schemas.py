@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ecolife import clock
-from ecolife.api.fields import Integer, StrictSchema, page_schema, text
+from ecolife.api.fields import Boolean, Integer, StrictSchema, page_schema, text
 from ecolife.api.schemas import UserSchema
 from ecolife.links import qr_link
 
@@ -25,7 +25,7 @@ class ActionSchema(Schema):
 
 
 class AdminActionSchema(ActionSchema):
-    active = fields.Boolean()
+    active = Boolean()
     position = Integer()
 
 
@@ -34,7 +34,7 @@ class ActionUpdateSchema(StrictSchema):
     name_en = text(80)
     points = Integer(strict=True, validate=validate.Range(min=1, max=10_000))
     grams = fields.Float(validate=validate.Range(min=0, max=100_000))
-    active = fields.Boolean()
+    active = Boolean()
     position = Integer(strict=True, validate=validate.Range(min=0, max=1000))
 
     @validates_schema

@@ -37,6 +37,15 @@ class Integer(fields.Integer):
         )
 
 
+class Boolean(fields.Boolean):
+    """true or false, nothing else (marshmallow would also take 0, 1, "yes", "on", …)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class _Normalised(fields.String):
     normalise = staticmethod(lambda value: value)
     message = "Invalid value."
@@ -84,12 +93,23 @@ class StrictSchema(Schema):
     def strip_strings(self, data, **kwargs):
         if not isinstance(data, dict):
             return data
-        return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return {
+            k: v.strip() if self._strips(k) and isinstance(v, str) else v for k, v in data.items()
+        }
+
+    def _strips(self, name) -> bool:
+        field = self.fields.get(name) if isinstance(name, str) else None
+        return field is None or field.metadata.get("strip", True)
+
+
+def password_field(validator) -> fields.String:
+    """A password: taken as typed, spaces included (so its length is the one checked)."""
+    return fields.String(required=True, validate=validator, metadata={"strip": False})
 
 
 class PageArgs(Schema):
     limit = Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
 
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:

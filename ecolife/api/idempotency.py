@@ -13,7 +13,13 @@ DOC = {
             "required": True,
             "description": "A fresh random value per intended action (≤ 64 characters); "
             "resend the same one when retrying.",
-            "schema": {"type": "string", "maxLength": 64},
+            "schema": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 64,
+                # Printable ASCII, no space at either end (HTTP would trim it).
+                "pattern": "^[!-~]([ -~]{0,62}[!-~])?$",
+            },
         }
     ]
 }

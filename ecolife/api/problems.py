@@ -4,7 +4,7 @@ import logging
 import time
 
 import psycopg
-from flask import Flask, Response, json, render_template, request
+from flask import Flask, Response, current_app, json, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
@@ -133,7 +133,7 @@ def problem(
     """Build a problem+json response for a stable error code."""
     status, title, detail = PROBLEMS[code]
     body = {
-        "type": "about:blank",
+        "type": type_uri(code),
         "title": title,
         "status": status,
         "code": code,
@@ -148,6 +148,11 @@ def problem(
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
     return response
+
+
+def type_uri(code: str) -> str:
+    """The page that explains an error code (RFC 9457's `type`)."""
+    return url_for("pages.problem_type", code=code, _external=True)
 
 
 def wants_problem_json() -> bool:
@@ -180,7 +185,25 @@ def handle_http_exception(exc: HTTPException):
         return problem("validation_error", errors_=_flatten_locations(messages))
     if exc.code == 400 and messages is not None:
         return problem("invalid_json")
-    return problem(code)
+    if exc.code == 405 and not _path_exists(exc.valid_methods or ()):
+        return problem("not_found")
+    response = problem(code)
+    if exc.code == 405:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def _path_exists(methods) -> bool:
+    # Werkzeug answers 405 for some paths no rule takes, when a converter refused a part
+    # (e.g. an id past 32 bits in /admin/shops/<int:shop_id>): such a path is a 404.
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in methods:
+        try:
+            adapter.match(method=method)
+        except HTTPException:
+            continue
+        return True
+    return False
 
 
 def handle_rate_limited(exc: RateLimitExceeded) -> Response:

@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ecolife import clock
 from ecolife.api.earning_schemas import ShopRefSchema, localised
-from ecolife.api.fields import Integer, StrictSchema, page_schema, text
+from ecolife.api.fields import Boolean, Integer, StrictSchema, page_schema, text
 from ecolife.api.schemas import ShopSchema
 
 
@@ -19,7 +19,7 @@ class RewardFieldsSchema(StrictSchema):
     per_resident_limit = Integer(
         strict=True, allow_none=True, validate=validate.Range(min=1, max=1000)
     )
-    active = fields.Boolean()
+    active = Boolean()
     active_from = fields.AwareDateTime(allow_none=True)
     active_to = fields.AwareDateTime(allow_none=True)
 
@@ -67,7 +67,7 @@ class ShopDetailSchema(ShopSchema):
 
 
 class ManagedRewardSchema(RewardSchema):
-    active = fields.Boolean()
+    active = Boolean()
 
 
 RewardPageSchema = page_schema(RewardSchema, "RewardPage")

@@ -4,12 +4,14 @@ from flask_babel import get_locale
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ecolife.api.fields import (
+    Boolean,
     Email,
     Integer,
     StrictSchema,
     ThaiMobile,
     ThaiPhone,
     page_schema,
+    password_field,
     text,
 )
 from ecolife.links import qr_link
@@ -20,7 +22,7 @@ PASSWORD = validate.Length(min=8, max=128)
 class RegisterSchema(StrictSchema):
     phone = ThaiMobile()
     email = Email()
-    password = fields.String(required=True, validate=PASSWORD)
+    password = password_field(PASSWORD)
     display_name = text(80, required=True)
     locale = fields.String(load_default="th", validate=validate.OneOf(["th", "en"]))
 
@@ -32,7 +34,7 @@ class RegisterSchema(StrictSchema):
 
 class LoginSchema(StrictSchema):
     login = text(254, required=True)
-    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    password = password_field(validate.Length(min=1, max=128))
 
 
 class RefreshSchema(StrictSchema):
@@ -41,12 +43,12 @@ class RefreshSchema(StrictSchema):
 
 class AcceptInviteSchema(StrictSchema):
     token = text(200, required=True)
-    password = fields.String(required=True, validate=PASSWORD)
+    password = password_field(PASSWORD)
 
 
 class PasswordChangeSchema(StrictSchema):
-    current_password = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    new_password = fields.String(required=True, validate=PASSWORD)
+    current_password = password_field(validate.Length(min=1, max=128))
+    new_password = password_field(PASSWORD)
 
 
 class UserSchema(Schema):
@@ -86,7 +88,7 @@ class ShopSchema(Schema):
 
 
 class AdminShopSchema(ShopSchema):
-    active = fields.Boolean()
+    active = Boolean()
     qr_url = fields.Function(lambda shop: qr_link(shop.qr_token))
 
 
@@ -119,7 +121,7 @@ class ShopCreateSchema(ShopFieldsSchema):
 
 
 class ShopUpdateSchema(ShopFieldsSchema):
-    active = fields.Boolean()
+    active = Boolean()
 
     @validates_schema
     def not_empty(self, data, **kwargs):

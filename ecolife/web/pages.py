@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    abort,
     flash,
     jsonify,
     make_response,
@@ -70,6 +71,19 @@ def accept_invite(token: str):
                 flash(_("Your password is set. You can sign in now."))
                 return redirect(url_for("console_auth.login_form"))
     return render_template("invite.html", error=error), 422 if error else 200
+
+
+@bp.get("/problems/<code>")
+def problem_type(code: str):
+    """Explain an error code of the API: the `type` of its problem+json answers."""
+    from ecolife.api.problems import PROBLEMS
+
+    if code not in PROBLEMS:
+        abort(404)
+    status, title, detail = PROBLEMS[code]
+    return render_template(
+        "problem_type.html", code=code, status=status, title=title, detail=str(detail)
+    )
 
 
 @bp.get("/lang/<code>")
