@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask_babel import get_locale
 from werkzeug.routing import IntegerConverter
 
@@ -30,7 +30,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
 
 def register_request_parsing(app: Flask) -> None:
     from ecolife.api.blueprint import JSONProvider
-    from ecolife.api.fields import INT32_MAX
+    from ecolife.api.fields import INT32_MAX, unstorable_text
 
     class IdConverter(IntegerConverter):
         """Flask's `int`, up to what an id column holds: a bigger id is a 404, not a 500."""
@@ -41,6 +41,12 @@ def register_request_parsing(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     app.json = JSONProvider(app)
+
+    @app.url_value_preprocessor
+    def refuse_unstorable_path(_endpoint, values) -> None:
+        # A path part with NUL (%00) names nothing that can exist.
+        if values and any(unstorable_text(value) for value in values.values()):
+            abort(404)
 
 
 def register_proxies(app: Flask) -> None:

@@ -1,5 +1,7 @@
 """Request and response schemas of rewards, redemptions and shop reports."""
 
+from datetime import date
+
 from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -131,9 +133,13 @@ class SummarySchema(Schema):
     all_time = fields.Nested(PeriodSchema)
 
 
+# Days a statement may cover: the programme's years, not the calendar's ends.
+_DAYS = validate.Range(min=date(2000, 1, 1), max=date(2999, 12, 31))
+
+
 class StatementArgs(Schema):
-    from_ = fields.Date(required=True, data_key="from")
-    to = fields.Date(required=True)
+    from_ = fields.Date(required=True, data_key="from", validate=_DAYS)
+    to = fields.Date(required=True, validate=_DAYS)
 
     @validates_schema
     def ordered(self, data, **kwargs):

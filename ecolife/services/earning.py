@@ -162,7 +162,10 @@ def scanned_token(text: str) -> str | None:
     """Read the token from what a camera saw: `{PUBLIC_BASE_URL}/q/{token}` or the bare token."""
     text = text.strip()
     if "/" in text:
-        parts = urlsplit(text).path.rstrip("/").split("/")
+        try:
+            parts = urlsplit(text).path.rstrip("/").split("/")
+        except ValueError:  # e.g. "http://[/q/x": no URL of ours
+            return None
         if len(parts) < 2 or parts[-2] != "q":
             return None
         text = parts[-1]

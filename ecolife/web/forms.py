@@ -184,7 +184,10 @@ def _coerce(field: fields.Field, name: str, value: str) -> Any:
         and not isinstance(field, fields.Date)
         and DATE.match(value)
     ):
-        return _day_edge(value, end=name.endswith("_to")).isoformat()
+        try:
+            return _day_edge(value, end=name.endswith("_to")).isoformat()
+        except (ValueError, OverflowError):  # 2026-02-30, 9999-12-31: the schema says so
+            return value
     return value
 
 

@@ -45,9 +45,7 @@ def test_a_body_number_past_32_bits_is_named(client, make_shop):
     assert (status, code, list(errors)) == (422, "validation_error", ["stock"])
 
 
-def test_json_nested_a_thousand_deep_is_invalid_json_everywhere(
-    client, make_resident, make_admin
-):
+def test_json_nested_a_thousand_deep_is_invalid_json_everywhere(client, make_resident, make_admin):
     resident, admin = make_resident(), make_admin()
     sends = [
         ("/api/v1/auth/login", {}),
@@ -101,3 +99,27 @@ def test_nul_in_a_console_form_is_a_field_error(client, make_admin):
     response = post_form(client, "/admin/shops/new", form)
     assert response.status_code == 422
     assert "NUL" in field_error(text(response), "name")
+
+
+def test_a_code_that_breaks_url_parsing_is_unknown(client, make_resident):
+    resident = make_resident()
+    assert problem(client.get("/api/v1/codes/http:%2F%2F[%2Fq%2Fx", headers=bearer(resident)))[
+        :2
+    ] == (404, "unknown_code")
+    headers = {**bearer(resident), "Idempotency-Key": "broken-url"}
+    response = client.post("/api/v1/scans", json={"code": "http://[/q/x"}, headers=headers)
+    assert problem(response)[:2] == (404, "unknown_code")
+
+
+def test_a_statement_at_the_end_of_the_calendar_is_refused(client, make_admin, make_shop):
+    shop_id, _ = make_shop()
+    url = f"/api/v1/admin/shops/{shop_id}/statement?from=9999-12-30&to=9999-12-31"
+    status, code, errors = problem(client.get(url, headers=bearer(make_admin())))
+    assert (status, code, set(errors)) == (422, "validation_error", {"from", "to"})
+
+
+def test_nul_in_a_path_part_is_not_found(client, make_admin):
+    response = client.patch(
+        "/api/v1/admin/actions/b%00ag", json={"points": 3}, headers=bearer(make_admin())
+    )
+    assert problem(response)[:2] == (404, "not_found")
