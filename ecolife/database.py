@@ -80,22 +80,29 @@ def retry_conflicts(
     """
     pooled = db.engine.raw_connection()
     conn = pooled.driver_connection
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         for left in range(tries - 1, -1, -1):
             try:
                 return attempt(conn)
             except psycopg.Error as error:
-                conn.rollback()
-                if not left or not _is_conflict(error, key_constraint):
+                if conn.broken or not left or not _is_conflict(error, key_constraint):
                     raise
             finally:
-                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    conn.rollback()  # a refusal raised mid-way leaves nothing behind
+                _end_transaction(conn)
     finally:
-        conn.isolation_level = None  # the pool's other users get the server's default
+        if conn.broken:
+            pooled.invalidate()  # the database went away: the pool opens a new connection
+        else:
+            conn.isolation_level = None  # the pool's other users get the server's default
         pooled.close()
     raise AssertionError("unreachable")
+
+
+def _end_transaction(conn: psycopg.Connection) -> None:
+    # A refusal or failure mid-way leaves nothing behind; a lost connection has nothing to end.
+    if not conn.broken and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.rollback()
 
 
 def _is_conflict(error: BaseException, key_constraint: str) -> bool:

@@ -80,7 +80,9 @@ def _verified_claims(secret: str, token: str) -> dict | None:
             token,
             secret,
             algorithms=["HS256"],
-            options={"require": ["exp"], "verify_exp": False},
+            # Expiry is checked per request below; the issue time is not used (and a host
+            # whose clock runs behind would otherwise cache a fresh token as bad).
+            options={"require": ["exp"], "verify_exp": False, "verify_iat": False},
         )
     except jwt.PyJWTError:
         return None

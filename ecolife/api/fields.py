@@ -102,9 +102,22 @@ class StrictSchema(Schema):
         return field is None or field.metadata.get("strip", True)
 
 
+class _Password(fields.String):
+    # Surrounding spaces are dropped, as the consoles (and every earlier version) do, so a
+    # password works the same everywhere; the length limit holds for the text as sent.
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > MAX_PASSWORD_LENGTH:
+            raise ValidationError(f"At most {MAX_PASSWORD_LENGTH} characters.")
+        return text.strip()
+
+
+MAX_PASSWORD_LENGTH = 128
+
+
 def password_field(validator) -> fields.String:
-    """A password: taken as typed, spaces included (so its length is the one checked)."""
-    return fields.String(required=True, validate=validator, metadata={"strip": False})
+    """A password field (trimmed after its length as sent is checked)."""
+    return _Password(required=True, validate=validator, metadata={"strip": False})
 
 
 class PageArgs(Schema):

@@ -4,7 +4,7 @@ import logging
 import time
 
 import psycopg
-from flask import Flask, Response, current_app, json, render_template, request, url_for
+from flask import Flask, Response, current_app, g, json, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
@@ -220,11 +220,28 @@ def handle_rate_limited(exc: RateLimitExceeded) -> Response:
 DATABASE_RETRY_AFTER = 5
 
 
+# SQLSTATEs of a lost or refused connection: class 08, and the server shutting down.
+_OUTAGE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def is_outage(exc: Exception) -> bool:
+    """Tell a database out of reach from other operational errors (timeouts, deadlocks)."""
+    if isinstance(exc, OperationalError) and exc.connection_invalidated:
+        return True
+    error = getattr(exc, "orig", None) or exc
+    state = getattr(error, "sqlstate", None)
+    return state is None or state.startswith(_OUTAGE_STATES)
+
+
 def handle_database_unavailable(exc: Exception):
     """PostgreSQL is down, restarting or refusing connections: say so, with when to retry.
 
     The pool replaces broken connections on the next requests, so the app recovers by itself.
+    Other operational errors (a timeout, a deadlock) are unexpected errors.
     """
+    if not is_outage(exc):
+        return handle_unexpected(exc)
+    g.console_user = None  # the error page must not ask the database who is signed in
     try:
         db.session.rollback()
     except Exception:  # the connection may be gone; the pool invalidates it

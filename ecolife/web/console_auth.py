@@ -37,10 +37,13 @@ def same_site_path(target: str | None) -> str | None:
     """
     if not target or "\\" in target or any(_invisible(ch) for ch in target):
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if not target.startswith("/") or target.startswith("//"):
         return None
-    return target
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. "/[x": no path of ours
+        return None
+    return None if parts.scheme or parts.netloc else target
 
 
 def _invisible(ch: str) -> bool:

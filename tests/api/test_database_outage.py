@@ -3,6 +3,7 @@
 import contextlib
 import socket
 import threading
+import uuid
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -10,7 +11,9 @@ from sqlalchemy.engine import make_url
 from config import TestConfig
 from ecolife import create_app
 from ecolife.extensions import db
-from tests.web.console import post_form
+from ecolife.services import settings
+from tests.factories import bearer
+from tests.web.console import post_form, sign_in
 
 
 class TcpProxy:
@@ -107,3 +110,31 @@ def test_an_outage_is_503_with_retry_after_and_recovers_without_restart(through_
 
     proxy.start()  # the database is back: the same app serves again
     assert client.get("/api/v1/shops").status_code == 200
+
+
+def test_a_scan_and_a_signed_in_console_page_in_an_outage_are_503_then_work_again(
+    through_proxy, make_resident, make_shop, make_admin, shop_token
+):
+    app, proxy = through_proxy
+    resident, admin = make_resident(), make_admin()
+    token = shop_token(make_shop()[0])
+    client, console = app.test_client(), app.test_client()
+    sign_in(console, admin.user.email)
+
+    def scan():
+        headers = {**bearer(resident), "Idempotency-Key": uuid.uuid4().hex}
+        return client.post("/api/v1/scans", json={"code": token}, headers=headers)
+
+    assert scan().status_code == 201  # the pool now holds a connection the scan used
+    assert console.get("/admin/impact").status_code == 200
+    proxy.cut()
+    response = scan()  # its own pooled connection breaks mid-use
+    assert (response.status_code, response.get_json()["code"]) == (503, "database_unavailable")
+    page = console.get("/admin/impact")
+    assert page.status_code == 503 and page.mimetype == "text/html"
+
+    proxy.start()
+    with app.app_context():
+        settings.update_limits({"scan_cooldown_seconds": 0})
+    assert scan().status_code == 201
+    assert console.get("/admin/impact").status_code == 200

@@ -52,3 +52,17 @@ def test_the_raw_encoded_tab_of_the_report_goes_home(client, make_admin):
 def test_a_page_of_this_site_is_followed(client, make_admin, target):
     sign_in(client, make_admin().user.email)
     assert client.get("/login", query_string={"next": target}).headers["Location"] == target
+
+
+@pytest.mark.parametrize("target", ["/[x", "/%5B", "/a/[b"])
+def test_a_next_that_breaks_url_parsing_is_refused_not_a_crash(target):
+    from ecolife.web.console_auth import same_site_path
+
+    assert same_site_path(target) in (None, target)
+
+
+def test_a_next_with_a_broken_host_is_refused():
+    from ecolife.web.console_auth import same_site_path
+
+    assert same_site_path("//[x") is None
+    assert same_site_path("http://[x") is None
