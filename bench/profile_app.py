@@ -77,7 +77,8 @@ def main() -> None:
             sys.exit(f"{request['path']} answered {response.status_code}: {response.data[:300]}")
         follow = request.get("then")
         if follow:
-            rid = response.get_json()["id"]
+            body = response.get_json()
+            rid = body["redemption"]["id"] if "redemption" in body else body["id"]
             send({**follow, "path": follow["path"].replace("{id}", str(rid))})
 
     if args.scenario.startswith("scans"):  # many credited scans by the same residents
