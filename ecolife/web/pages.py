@@ -81,9 +81,14 @@ def problem_type(code: str):
     if code not in PROBLEMS:
         abort(404)
     status, title, detail = PROBLEMS[code]
-    return render_template(
-        "problem_type.html", code=code, status=status, title=title, detail=str(detail)
-    )
+    # The detail as a client sees it, with "…" where a number goes (e.g. the minutes to wait).
+    text = str(detail) % _Placeholders() if "%(" in str(detail) else str(detail)
+    return render_template("problem_type.html", code=code, status=status, title=title, detail=text)
+
+
+class _Placeholders(dict):
+    def __missing__(self, _key: str) -> str:
+        return "…"
 
 
 @bp.get("/lang/<code>")

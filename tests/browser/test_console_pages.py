@@ -20,6 +20,7 @@ ADMIN_PAGES = {
     "admin-residents": "/admin/residents/",
     "admin-rules": "/admin/rules/",
     "admin-statements": "/admin/statements",
+    "admin-password": "/account/password",
 }
 SHOP_PAGES = {
     "shop-dashboard": "/shop/",
@@ -27,6 +28,7 @@ SHOP_PAGES = {
     "shop-redeem": "/shop/redeem",
     "shop-rewards": "/shop/rewards/",
     "shop-qr": "/shop/qr",
+    "shop-password": "/account/password",
 }
 
 
@@ -88,3 +90,15 @@ def test_the_language_switch_turns_a_console_page_english(new_page, demo_town):
     page.wait_for_load_state()
     assert "Today" in page.inner_text("main")
     screenshot(page, "shop-dashboard-en")
+
+
+def test_an_error_code_page_explains_the_code_on_a_phone(new_page):
+    page = new_page(viewport=(390, 844))
+    visit(page, "problem-idempotency", "/problems/idempotency_key_required")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    visit(page, "problem-cooldown", "/problems/cooldown_active")
+    text = page.inner_text("main")
+    assert "cooldown_active" in text and "429" in text
+    assert "%(" not in text  # the detail reads as a sentence, "…" where the minutes go
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.foreign_requests == []
