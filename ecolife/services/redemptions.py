@@ -163,7 +163,7 @@ def _check(found: Row, seen: Row, now: datetime) -> None:
 
 def _take_stock(reward_id: int) -> None:
     # The conditional UPDATE decides among residents racing for the last items.
-    taken = db.session.execute(
+    taken = _core(
         update(Reward)
         .where(Reward.id == reward_id, Reward.stock > 0)
         .values(stock=Reward.stock - 1)
@@ -234,7 +234,7 @@ def confirm_redemption(shop_id: int, staff_id: int, redemption_id: int) -> Redem
     that comes too late expires the hold and gives the points back.
     """
     now = clock.now()
-    confirmed = db.session.execute(
+    confirmed = _core(
         update(Redemption)
         .where(
             Redemption.id == redemption_id,
@@ -354,7 +354,7 @@ def _refund(redemption_id: int, status: str, now: datetime, *, actor_id: int | N
     due = Redemption.expires_at <= now if status == RedemptionStatus.EXPIRED else true()
     # Only one of confirm, cancel and expire can move a redemption out of pending: the
     # conditional UPDATE lets the first one through and finds no row for the others.
-    left = db.session.execute(
+    left = _core(
         update(Redemption)
         .where(Redemption.id == redemption_id, _pending, due)
         .values(status=status, resolved_at=now)
@@ -362,7 +362,7 @@ def _refund(redemption_id: int, status: str, now: datetime, *, actor_id: int | N
     ).first()
     if left is None:
         return None
-    db.session.execute(
+    _core(
         update(Reward)
         .where(Reward.id == left.reward_id, Reward.stock.is_not(None))
         .values(stock=Reward.stock + 1)
@@ -377,6 +377,12 @@ def _refund(redemption_id: int, status: str, now: datetime, *, actor_id: int | N
         redemption_id=redemption_id,
         actor_id=actor_id,
     )
+
+
+def _core(statement):
+    # A plain Core statement on the session's connection: the ORM's bulk UPDATE path
+    # (synchronising the session's objects) cost a fifth of a confirm; _load reads afresh.
+    return db.session.connection().execute(statement)
 
 
 def _load(redemption_id: int) -> Redemption:
