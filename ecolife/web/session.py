@@ -61,9 +61,3 @@ def home_of(user: User) -> str:
         "shop_console.dashboard" if user.role == Role.SHOP_STAFF else "admin_reports.impact_page"
     )
 
-
-def safe_next(target: str | None) -> str | None:
-    """Accept only a path on this site as the page to return to."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
