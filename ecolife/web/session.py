@@ -60,4 +60,3 @@ def home_of(user: User) -> str:
     return url_for(
         "shop_console.dashboard" if user.role == Role.SHOP_STAFF else "admin_reports.impact_page"
     )
-
