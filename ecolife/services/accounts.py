@@ -254,6 +254,15 @@ def _verified_user(login: str, password: str) -> User:
     user = _find_by_login(login)
     if user is None or not verify_password(user.password_hash, password):
         raise InvalidCredentials()
+    # Hold the account's row until the new session is committed: a password change that
+    # committed meanwhile is seen here (the old password no longer counts), and one that
+    # comes later waits for this sign-in and then revokes its session with the others.
+    current = db.session.scalar(
+        select(User.password_hash).where(User.id == user.id).with_for_update(read=True)
+    )
+    if current != user.password_hash:
+        db.session.rollback()
+        raise InvalidCredentials()
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user

@@ -136,3 +136,43 @@ def test_resetting_an_admins_password_from_the_command_line_ends_their_sessions(
     assert client.post(REFRESH, json={"refresh_token": other["refresh_token"]}).status_code == 401
     assert client.post(REFRESH, json={"refresh_token": admin.refresh_token}).status_code == 401
     log_in(client, "boss@lamphun.go.th", NEW_PASSWORD)
+
+
+def test_a_sign_in_with_the_old_password_racing_a_change_gets_no_live_session(
+    app, monkeypatch, make_resident
+):
+    """The sign-in checked the old password, then the change committed: no session survives."""
+    import threading
+
+    from ecolife.services import accounts
+
+    owner = make_resident(phone="+66812345670")
+    checked, changed = threading.Event(), threading.Event()
+    verify = accounts.verify_password
+
+    def verify_then_wait(password_hash, password):
+        ok = verify(password_hash, password)
+        if threading.current_thread().name == "attacker":
+            checked.set()  # the old password passed; the change happens now
+            assert changed.wait(30)
+        return ok
+
+    monkeypatch.setattr(accounts, "verify_password", verify_then_wait)
+    answer: dict = {}
+
+    def attacker() -> None:
+        body = {"login": "0812345670", "password": PASSWORD}
+        answer["response"] = app.test_client().post(LOGIN, json=body)
+
+    thread = threading.Thread(target=attacker, name="attacker")
+    thread.start()
+    assert checked.wait(30)
+    assert change(app.test_client(), owner).status_code == 204
+    changed.set()
+    thread.join(30)
+    response = answer["response"]
+    if response.status_code == 200:  # a session opened: it must already be revoked
+        probe = app.test_client().get("/api/v1/me/ledger", headers=token(response.get_json()))
+        assert probe.status_code == 401
+    else:
+        assert response.status_code == 401
