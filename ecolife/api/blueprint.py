@@ -6,12 +6,11 @@ import json
 import flask_smorest
 from flask import Request
 from flask.json.provider import DefaultJSONProvider
-from flask_babel import gettext
 from marshmallow import RAISE
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
-from ecolife.api.fields import unstorable_text
+from ecolife.api.fields import UNSTORABLE_MESSAGE, unstorable_text
 
 # Deeper JSON than this is no request of ours (the deepest body, a new shop, is 2 levels).
 MAX_JSON_DEPTH = 32
@@ -75,8 +74,7 @@ def _refuse_unstorable(value, location: str, path: str = "", depth: int = 0) -> 
 
 
 def _refuse(name: str, location: str):
-    message = gettext("Remove NUL characters and unpaired surrogates from this text.")
-    abort(422, messages={location: {name: [message]}})
+    abort(422, messages={location: {name: [str(UNSTORABLE_MESSAGE)]}})
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -1,11 +1,16 @@
 """Marshmallow fields and base schemas shared by the API."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from ecolife.identity import normalize_email, normalize_thai_mobile, normalize_thai_phone
 
 # PostgreSQL's integer columns (ids, points, stock, …) hold 32 bits.
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+# What a person reads when a text holds what unstorable_text refuses.
+UNSTORABLE_MESSAGE = _l("Remove NUL characters and unpaired surrogates from this text.")
 
 
 def unstorable_text(text) -> bool:
@@ -102,6 +107,9 @@ class StrictSchema(Schema):
         return field is None or field.metadata.get("strip", True)
 
 
+MAX_PASSWORD_LENGTH = 128
+
+
 class _Password(fields.String):
     # Surrounding spaces are dropped, as the consoles (and every earlier version) do, so a
     # password works the same everywhere; the length limit holds for the text as sent.
@@ -110,9 +118,6 @@ class _Password(fields.String):
         if len(text) > MAX_PASSWORD_LENGTH:
             raise ValidationError(f"At most {MAX_PASSWORD_LENGTH} characters.")
         return text.strip()
-
-
-MAX_PASSWORD_LENGTH = 128
 
 
 def password_field(validator) -> fields.String:

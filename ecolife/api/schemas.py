@@ -4,6 +4,7 @@ from flask_babel import get_locale
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ecolife.api.fields import (
+    MAX_PASSWORD_LENGTH,
     Boolean,
     Email,
     Integer,
@@ -16,7 +17,7 @@ from ecolife.api.fields import (
 )
 from ecolife.links import qr_link
 
-PASSWORD = validate.Length(min=8, max=128)
+PASSWORD = validate.Length(min=8, max=MAX_PASSWORD_LENGTH)
 
 
 class RegisterSchema(StrictSchema):
@@ -34,7 +35,7 @@ class RegisterSchema(StrictSchema):
 
 class LoginSchema(StrictSchema):
     login = text(254, required=True)
-    password = password_field(validate.Length(min=1, max=128))
+    password = password_field(validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
 
 
 class RefreshSchema(StrictSchema):
@@ -47,7 +48,7 @@ class AcceptInviteSchema(StrictSchema):
 
 
 class PasswordChangeSchema(StrictSchema):
-    current_password = password_field(validate.Length(min=1, max=128))
+    current_password = password_field(validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
     new_password = password_field(PASSWORD)
 
 

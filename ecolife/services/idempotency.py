@@ -73,7 +73,7 @@ def lock_and_read(
     rows = prebuilt(*((statement, params) for statement in statements), conn=conn)
     found = rows[0]
     if not found or found[0].role != Role.RESIDENT:
-        db.session.rollback()
+        (conn or db.session).rollback()
         raise InvalidToken() if not found else PermissionDenied()
     return [row[0] for row in rows]
 
@@ -144,10 +144,7 @@ def remember_refusal(
         now=now,
     )
     prebuilt((REFUSAL, params), conn=conn)
-    if conn is None:
-        db.session.commit()
-    else:
-        conn.commit()
+    (conn or db.session).commit()
 
 
 REFUSAL = insert(IdempotencyKey).values(

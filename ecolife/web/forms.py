@@ -5,13 +5,12 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
 from ecolife import rules
-from ecolife.api.fields import unstorable_text
+from ecolife.api.fields import UNSTORABLE_MESSAGE, unstorable_text
 from ecolife.errors import AccountExists, ValidationFailed
 from ecolife.extensions import db
 
@@ -161,8 +160,7 @@ def _raw(
         elif key in form:
             value = form.get(key, "").strip()
             if unstorable_text(value):
-                message = gettext("Remove NUL characters and unpaired surrogates from this text.")
-                raise ValidationError({key: [message]})
+                raise ValidationError({key: [str(UNSTORABLE_MESSAGE)]})
             if value:
                 raw[name] = _coerce(field, name, value)
             elif field.allow_none or field.required or key in required:
