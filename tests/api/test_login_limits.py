@@ -75,29 +75,25 @@ def thirty_failures_through_one_proxy(client) -> None:
         assert response.status_code == 401
 
 
-def test_behind_a_trusted_proxy_each_client_has_its_own_address(make_app):
-    client = make_app(TRUSTED_PROXIES=1).test_client()
+def a_31st_client_through_the_proxy(client):
+    """Thirty failures from thirty forwarded addresses, then a 31st address's one try."""
     thirty_failures_through_one_proxy(client)
-    unrelated = log_in(
+    return log_in(
         client,
         "0811111111",
         "typo",
         {"REMOTE_ADDR": "127.0.0.1"},
         headers={"X-Forwarded-For": "203.0.113.31"},
     )
-    assert unrelated.status_code == 401
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_address(make_app):
+    client = make_app(TRUSTED_PROXIES=1).test_client()
+    assert a_31st_client_through_the_proxy(client).status_code == 401
 
 
 def test_without_trusted_proxies_x_forwarded_for_cannot_be_forged(client):
-    thirty_failures_through_one_proxy(client)
-    forged = log_in(
-        client,
-        "0811111111",
-        "typo",
-        {"REMOTE_ADDR": "127.0.0.1"},
-        headers={"X-Forwarded-For": "203.0.113.31"},
-    )
-    assert forged.status_code == 429
+    assert a_31st_client_through_the_proxy(client).status_code == 429
 
 
 def test_a_trusted_proxy_passes_on_the_scheme(make_app):
