@@ -2,10 +2,10 @@
 
 import pytest
 
-from tests.factories import bearer, redeem
+from tests.factories import PASSWORD, bearer, redeem
 
 WHO = ("anonymous", "resident_a", "resident_b", "staff_x", "staff_y", "admin")
-OK = {200, 201}
+OK = {200, 201, 204}
 
 
 @pytest.fixture
@@ -50,6 +50,12 @@ TABLE = [
     ("get", "/api/v1/me", None, ("resident_a", "resident_b", "staff_x", "staff_y", "admin")),
     ("get", "/api/v1/me/ledger", None, ("resident_a", "resident_b", "staff_x", "staff_y", "admin")),
     ("get", "/api/v1/me/redemptions", None, ("resident_a", "resident_b")),
+    (
+        "post",
+        "/api/v1/me/password",
+        {"current_password": PASSWORD, "new_password": "another-password-9"},
+        ("resident_a", "resident_b", "staff_x", "staff_y", "admin"),
+    ),
     ("get", "/api/v1/redemptions/{redemption}", None, ("resident_a",)),
     ("get", "/api/v1/redemptions/{redemption}/qr.png", None, ("resident_a",)),
     ("post", "/api/v1/shop/codes", {"action": "bag"}, ("staff_x", "staff_y")),
