@@ -45,10 +45,20 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
-            server = socket.create_connection(self.target)
+            server = _connect(self.target)
             self.links += [client, server]
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=_pipe, args=(source, sink), daemon=True).start()
+
+
+def _connect(target: tuple[str, int]) -> socket.socket:
+    host, port = target
+    if not host.startswith("/"):
+        return socket.create_connection(target)
+    # The embedded server listens on a Unix socket in its data folder.
+    server = socket.socket(socket.AF_UNIX)
+    server.connect(f"{host}/.s.PGSQL.{port}")
+    return server
 
 
 def _pipe(source: socket.socket, sink: socket.socket) -> None:
@@ -71,10 +81,13 @@ def _free_port() -> int:
 
 @pytest.fixture
 def through_proxy(app):
-    """An app whose database connections go through a TcpProxy."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
+    """An app whose database connections go through a TcpProxy (TCP or Unix socket behind)."""
+    with app.app_context(), db.engine.connect() as conn:  # where the server really listens
+        info = conn.connection.driver_connection.info
+        target = (info.host, info.port)
+    proxy = TcpProxy(target)
     proxy.start()
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).difference_update_query(["host"])
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url.set(host="127.0.0.1", port=proxy.port).render_as_string(
