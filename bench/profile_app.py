@@ -45,7 +45,7 @@ def main() -> None:
     )
     os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-that-is-long-enough-0123456789")
     os.environ.setdefault("ECOLIFE_ENV", "production")
-    os.environ.setdefault("PUBLIC_BASE_URL", "http://127.0.0.1")
+    os.environ.setdefault("PUBLIC_BASE_URL", "https://bench.ecolife.test")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
     from ecolife import create_app

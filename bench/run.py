@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -39,7 +40,7 @@ def main() -> None:
         "DATABASE_URL": url,
         "SECRET_KEY": "benchmark-secret-key-that-is-long-enough-0123456789",
         "ACCESS_TOKEN_MINUTES": "600",
-        "PUBLIC_BASE_URL": "http://127.0.0.1",
+        "PUBLIC_BASE_URL": "https://bench.ecolife.test",
         # Production refuses to start without Redis (sign-in limits); the bench signs no one in.
         "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15",
     }
@@ -350,7 +351,13 @@ def start_gunicorn(args, env: dict, port: int) -> subprocess.Popen:
         "30",
         "wsgi:app",
     ]
-    server = subprocess.Popen(command, env=env, cwd=ROOT)
+    # As in production (deploy/gunicorn.conf.py): the workers' metrics summed through files,
+    # one JSON log line per request (written, then dropped: the bench reads no logs).
+    metrics_dir = Path(args.out) / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "LOG_FORMAT": "json"}
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     for _ in range(200):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=1):

@@ -19,6 +19,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     if hasattr(config_class, "validate"):
         config_class.validate()
     register_proxies(app)
+    register_observability(app)
     register_database(app)
     register_extensions(app)
     register_blueprints(app)
@@ -56,6 +57,12 @@ def register_proxies(app: Flask) -> None:
     trusted = app.config["TRUSTED_PROXIES"]
     if trusted:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
+
+
+def register_observability(app: Flask) -> None:
+    from ecolife.observability import register_observability as register
+
+    register(app)
 
 
 def register_database(app: Flask) -> None:

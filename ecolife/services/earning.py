@@ -16,7 +16,7 @@ import psycopg
 from sqlalchemy import Row, String, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import aliased
 
-from ecolife import clock, rules
+from ecolife import clock, metrics, rules
 from ecolife.database import prebuilt, retry_conflicts
 from ecolife.errors import (
     CodeExpired,
@@ -148,13 +148,16 @@ def _earn(
         if plan.code_id is not None:
             _claim(conn, plan.code_id, user_id, now)
         result = _record(conn, plan, user_id, key, digest, now)
-    except ValidationFailed:
+    except ValidationFailed as refusal:
         conn.rollback()
+        metrics.scan_refused(refusal)
         raise
     except DomainError as refusal:
         idempotency.remember_refusal(user_id, key, digest, now, refusal, conn=conn)
+        metrics.scan_refused(refusal)
         raise
     conn.commit()
+    metrics.SCANS_CREDITED.inc()
     return result
 
 

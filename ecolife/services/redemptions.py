@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
-from ecolife import clock, rules
+from ecolife import clock, metrics, rules
 from ecolife.errors import (
     DomainError,
     NotFound,
@@ -92,13 +92,16 @@ def _request(params: dict, digest: str, reward_id: int, now: datetime) -> Redemp
         if found.stock is not None:
             _take_stock(reward_id)
         result = _hold(found, user_id, key, digest, now)
-    except ValidationFailed:
+    except ValidationFailed as refusal:
         db.session.rollback()
+        metrics.redemption_refused("request", refusal)
         raise
     except DomainError as refusal:
         idempotency.remember_refusal(user_id, key, digest, now, refusal)
+        metrics.redemption_refused("request", refusal)
         raise
     commit_keeping_loaded()
+    metrics.REDEMPTIONS.labels("requested").inc()
     return result
 
 
@@ -227,6 +230,7 @@ def _hold_write():
 HOLD_WRITE = _hold_write()
 
 
+@metrics.counting_refusals("confirm")
 def confirm_redemption(shop_id: int, staff_id: int, redemption_id: int) -> Redemption:
     """Record that the shop handed the reward over; only a pending, unexpired one.
 
@@ -255,9 +259,11 @@ def confirm_redemption(shop_id: int, staff_id: int, redemption_id: int) -> Redem
         raise NotPending()
     redemption = _load(redemption_id)
     commit_keeping_loaded()
+    metrics.REDEMPTIONS.labels("confirmed").inc()
     return redemption
 
 
+@metrics.counting_refusals("cancel")
 def cancel_redemption(user_id: int, redemption_id: int) -> RedemptionResult:
     """Let a resident call off a pending redemption and get the points back.
 
@@ -362,6 +368,8 @@ def _refund(redemption_id: int, status: str, now: datetime, *, actor_id: int | N
     ).first()
     if left is None:
         return None
+    # Counted now: every caller commits right after (a crash before would over-count one).
+    metrics.REDEMPTIONS.labels(status).inc()
     _core(
         update(Reward)
         .where(Reward.id == left.reward_id, Reward.stock.is_not(None))

@@ -1,0 +1,1 @@
+"""Logs, request ids, /metrics, Sentry and gunicorn (issue 14, part 2)."""
