@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from ecolife.backup import backup, restore
 from ecolife.errors import AccountExists, ValidationFailed
 
 
@@ -26,7 +27,10 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to `flask`/`ecolife`."""
-    commands = (create_admin, seed_demo, import_shops, posters, verify_ledger, expire_redemptions)
+    commands = (
+        create_admin, seed_demo, import_shops, posters, verify_ledger, expire_redemptions, worker,
+        backup, restore,
+    )
     for command in commands:
         app.cli.add_command(command)
 
@@ -149,6 +153,36 @@ def verify_ledger() -> None:
     for mismatch in mismatches:
         click.echo(f"  user {mismatch.user_id}: {mismatch.problem}", err=True)
     sys.exit(1)
+
+
+@click.command("worker")
+@with_appcontext
+@click.option(
+    "--concurrency", type=click.IntRange(1, 32), default=2, show_default=True,
+    help="Jobs run at once by this worker (each in a thread).",
+)
+@click.option(
+    "--queue", "queues", multiple=True, type=click.Choice(["jobs", "upkeep"]),
+    help="Only these queues (default: all). Repeat for several.",
+)
+@click.option("--once", is_flag=True, help="Stop when the queues are empty (for scripts).")
+def worker(concurrency: int, queues: tuple[str, ...], once: bool) -> None:
+    """Run background jobs and the periodic upkeep; run it on one host or many."""
+    from flask import current_app
+
+    from ecolife.jobs import run_worker
+    from ecolife.metrics import serve_worker_metrics
+
+    app = current_app._get_current_object()
+    click.echo(f"EcoLife worker: concurrency {concurrency}, queues {', '.join(queues) or 'all'}")
+    # This process's counters (redemptions the upkeep expires, say) for Prometheus to scrape.
+    serve_worker_metrics(app.config.get("WORKER_METRICS_ADDRESS"))
+    run_worker(
+        app,
+        wait=not once,
+        concurrency=concurrency,
+        queues=list(queues) or None,
+    )
 
 
 @click.command("expire-redemptions")
