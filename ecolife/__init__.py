@@ -9,6 +9,8 @@ from werkzeug.routing import IntegerConverter
 from config import Config
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# Endpoints that take a shop CSV, up to MAX_IMPORT_BYTES instead of MAX_CONTENT_LENGTH.
+LARGE_UPLOADS = frozenset({"jobs.import_shops", "admin_shops.import_csv"})
 
 
 def create_app(config_class: type[Config] = Config) -> Flask:
@@ -42,6 +44,12 @@ def register_request_parsing(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     app.json = JSONProvider(app)
+
+    @app.before_request
+    def allow_large_imports() -> None:
+        # Before any form is parsed (CSRF reads it first): only the CSV imports take more.
+        if request.endpoint in LARGE_UPLOADS:
+            request.max_content_length = app.config["MAX_IMPORT_BYTES"]
 
     @app.url_value_preprocessor
     def refuse_unstorable_path(_endpoint, values) -> None:

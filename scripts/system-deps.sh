@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages EcoLife needs, when they are missing (Debian/Ubuntu, as root or with sudo).
-# Usage: system-deps.sh [package ...]   (default: what `make run` needs)
+# Usage: system-deps.sh [--no-install-recommends] [package ...]   (default: what `make run` needs)
 set -euo pipefail
+apt_options=()
+if [ "${1:-}" = "--no-install-recommends" ]; then
+  apt_options+=("$1")
+  shift
+fi
 packages=("$@")
 [ ${#packages[@]} -eq 0 ] && packages=(libfribidi0)
 missing=()
@@ -17,4 +22,4 @@ sudo_cmd=()
 [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
 echo "Installing Debian packages: ${missing[*]}"
 "${sudo_cmd[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${apt_options[@]}" "${missing[@]}"

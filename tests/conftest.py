@@ -1,6 +1,7 @@
 """Shared fixtures: one app per test worker on its own PostgreSQL database, cleaned per test."""
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,11 @@ from ecolife.extensions import db, limiter
 from ecolife.services.ledger import verify_ledger
 
 KEEP_TABLES = {"alembic_version", "districts"}
+# procrastinate's queue (its own schema): emptied with the rest, so no job outlives its test.
+QUEUE_TABLES = tuple(
+    f"procrastinate.procrastinate_{name}"
+    for name in ("jobs", "periodic_defers", "events", "workers")
+)
 # Reference rows the migrations insert; restored after each test's TRUNCATE.
 SEEDED_TABLES = ("actions",)
 
@@ -90,6 +96,7 @@ def _clean_database(request, app):
             assert verify_ledger() == [], "ecolife verify-ledger would fail after this test"
             db.session.remove()
         tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
+        tables += QUEUE_TABLES
         with db.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             _restore_seeds(conn, app.config["SEEDED_ROWS"])
@@ -113,6 +120,35 @@ def set_now(monkeypatch):
         return moment
 
     return freeze
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run the queued jobs for real, in this process: procrastinate's worker, until the
+    queues are empty. In a thread of its own: the browser tests' Playwright keeps an event
+    loop running in this one."""
+    from ecolife.jobs import run_worker
+
+    def run(queues=("jobs",)) -> None:
+        failures = []
+
+        def work() -> None:
+            try:
+                run_worker(
+                    app, wait=False, concurrency=1, queues=list(queues), listen_notify=False,
+                    install_signal_handlers=False,
+                )
+            except BaseException as exc:  # re-raised in the test's thread
+                failures.append(exc)
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join(timeout=300)
+        assert not worker.is_alive(), "the worker did not finish the queued jobs"
+        if failures:
+            raise failures[0]
+
+    return run
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ def register_api(app: Flask) -> None:
         admin_rules,
         auth,
         earning,
+        jobs,
         rewards,
         shop_staff,
         shops,
@@ -32,6 +33,7 @@ def register_api(app: Flask) -> None:
         admin,
         admin_rules,
         admin_rewards,
+        jobs,
     ):
         api.register_blueprint(module.bp)
     document_problems(app, api)

@@ -4,22 +4,20 @@ from flask import request
 
 from ecolife.errors import InvalidImage
 
-IMAGE_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"image": {"type": "string", "format": "binary"}},
-                }
-            },
-            "image/jpeg": {},
-            "image/png": {},
-            "image/webp": {},
-        },
+
+def upload_doc(field: str, *raw_types: str) -> dict:
+    """OpenAPI request body of an upload: the multipart field `field`, or a raw body of one
+    of `raw_types`."""
+    multipart = {
+        "type": "object",
+        "required": [field],
+        "properties": {field: {"type": "string", "format": "binary"}},
     }
-}
+    content = {"multipart/form-data": {"schema": multipart}, **{t: {} for t in raw_types}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+IMAGE_DOC = upload_doc("image", "image/jpeg", "image/png", "image/webp")
 
 
 def uploaded_image() -> bytes:

@@ -3,6 +3,7 @@
 from ecolife.models.auth import AuthSession, Invite, RefreshToken
 from ecolife.models.earning import Action, EarningCode, Impact, RuleSettings, Scan
 from ecolife.models.idempotency import IdempotencyKey
+from ecolife.models.job import Job, JobFile, JobKind, JobStatus
 from ecolife.models.ledger import EntryKind, LedgerEntry, LedgerIsAppendOnly
 from ecolife.models.reward import Redemption, RedemptionStatus, Reward
 from ecolife.models.shop import District, Shop
@@ -19,6 +20,10 @@ __all__ = [
     "IdempotencyKey",
     "Impact",
     "Invite",
+    "Job",
+    "JobFile",
+    "JobKind",
+    "JobStatus",
     "LedgerEntry",
     "LedgerIsAppendOnly",
     "Redemption",

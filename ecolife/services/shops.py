@@ -37,19 +37,22 @@ def import_shops(
     *,
     errors: dict | None = None,
     on_progress: Callable[[int], None] = lambda _n: None,
+    commit: bool = True,
 ) -> list[NewShop]:
     """Add many shops in one transaction: all of them, or none and every failing line.
 
     `errors` holds lines already refused while parsing; the rows are still tried so that
-    one report lists every problem.
+    one report lists every problem. With commit=False the caller commits (a job records
+    its outcome in the same transaction).
     """
     created, errors = [], dict(errors or {})
+    districts = district_finder()
     for line, data in rows:
         data = dict(data)
         owner = data.pop("owner")
         try:
             with db.session.begin_nested():
-                created.append(_add_shop(data, owner))
+                created.append(_add_shop(data, owner, find_district=districts))
         except ValidationFailed as exc:
             errors[f"line {line}"] = exc.errors
         except AccountExists:
@@ -57,9 +60,16 @@ def import_shops(
         on_progress(1)
     if errors:
         db.session.rollback()
-        raise ValidationFailed(dict(sorted(errors.items(), key=lambda e: int(e[0].split()[1]))))
-    db.session.commit()
+        raise ValidationFailed(dict(sorted(errors.items(), key=_line_order)))
+    if commit:
+        db.session.commit()
     return created
+
+
+def _line_order(item: tuple[str, object]) -> tuple[int, int]:
+    """Order "header" and "file" problems first, then "line N" by N."""
+    where = item[0]
+    return (1, int(where.split()[1])) if where.startswith("line ") else (0, 0)
 
 
 def update_shop(shop_id: int, changes: dict) -> Shop:
@@ -108,29 +118,29 @@ def list_districts() -> list[District]:
 
 
 def resolve_district(value: str) -> District | None:
-    """Find a district by its code, Thai name or English name."""
-    return db.session.scalar(
-        select(District).where(
-            or_(
-                District.code == value,
-                District.name_th == value,
-                func.lower(District.name_en) == value.lower(),
-            )
-        )
-    )
+    """Find a district by its code, Thai name or English name (any case)."""
+    return district_finder()(value)
 
 
-def _add_shop(data: dict, owner: dict) -> NewShop:
+def district_finder() -> Callable[[str], District | None]:
+    """Resolve districts as resolve_district does, from one read (an import has one a row)."""
+    districts = list_districts()
+    exact = {d.code: d for d in districts} | {d.name_th: d for d in districts}
+    english = {d.name_en.lower(): d for d in districts}
+    return lambda value: exact.get(value) or english.get(value.lower())
+
+
+def _add_shop(data: dict, owner: dict, *, find_district=resolve_district) -> NewShop:
     shop = Shop(qr_token=random_token())
-    _apply_fields(shop, data)
+    _apply_fields(shop, data, find_district)
     db.session.add(shop)
     db.session.flush()
     return _add_owner(shop, owner)
 
 
-def _apply_fields(shop: Shop, data: dict) -> None:
+def _apply_fields(shop: Shop, data: dict, find_district=resolve_district) -> None:
     if "district" in data:
-        district = resolve_district(data["district"])
+        district = find_district(data["district"])
         if district is None:
             raise ValidationFailed({"district": ["Unknown district."]})
         shop.district = district

@@ -8,6 +8,7 @@ from ecolife.web.session import console_user
 def register_web(app: Flask) -> None:
     """Attach the page blueprints and what every console template needs."""
     from ecolife.web import (
+        admin_jobs,
         admin_people,
         admin_reports,
         admin_rules,
@@ -26,6 +27,7 @@ def register_web(app: Flask) -> None:
         shop_console,
         shop_rewards,
         admin_shops,
+        admin_jobs,
         admin_people,
         admin_rules,
         admin_reports,

@@ -1,8 +1,5 @@
 """The admin console's shop pages: list, add, edit, suspend, rotate QR, posters, CSV import."""
 
-import csv
-import io
-import zipfile
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,13 +8,12 @@ from flask_babel import lazy_gettext as _l
 from ecolife.api.files import poster_file, private_file
 from ecolife.api.schemas import ShopCreateSchema, ShopUpdateSchema
 from ecolife.errors import ValidationFailed
-from ecolife.extensions import db
 from ecolife.models import Role, Shop
-from ecolife.services import shop_qr, shops
-from ecolife.shop_csv import COLUMNS, NOT_UTF8, NUL_CHARACTER, read_shop_csv
+from ecolife.services import jobs, shop_qr, shops
+from ecolife.shop_csv import COLUMNS, NOT_UTF8, NUL_CHARACTER
 from ecolife.web.forms import submit, translate_errors
 from ecolife.web.schemas import SearchArgs
-from ecolife.web.session import console_required
+from ecolife.web.session import console_required, console_user
 
 bp = Blueprint("admin_shops", __name__, url_prefix="/admin/shops")
 admin_required = console_required(Role.ADMIN)
@@ -30,6 +26,10 @@ CSV_MESSAGES = {
         "Save the file as CSV in UTF-8 and try again."
     ),
 }
+
+
+# Where a problem lies, when it is not a line of the file.
+PLACES = {"file": _l("File"), "header": _l("Header row"), "job": _l("Job")}
 
 
 @bp.get("/")
@@ -100,16 +100,12 @@ def poster(shop_id: int, fmt: str):
     return poster_file(shop_qr.shop_poster(shop_id, fmt), fmt, shop_id)
 
 
-@bp.get("/posters.zip")
+@bp.post("/posters.zip")
 @admin_required
 def all_posters():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for shop in shop_qr.active_shops_for_posters():
-            archive.writestr(
-                shop_qr.poster_filename(shop, "pdf"), shop_qr.render_poster(shop, "pdf")
-            )
-    return private_file(buffer.getvalue(), "application/zip", "ecolife-posters.zip")
+    """Queue the ZIP of every poster; its page shows the progress, then the download."""
+    job = jobs.queue_posters_zip(console_user())
+    return redirect(url_for("admin_jobs.show", job_id=job.id))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -119,16 +115,12 @@ def import_csv():
         return render_template("admin/shop_import.html", problems={}, columns=COLUMNS)
     upload = request.files.get("file")
     try:
-        rows, errors = read_shop_csv(upload.read() if upload else b"")
-        created = shops.import_shops(rows, errors=errors)
-    except csv.Error:
-        problems = {"file": [_("Save the file as CSV in UTF-8 and try again.")]}
+        job = jobs.queue_shop_import(console_user(), upload.read() if upload else b"")
     except ValidationFailed as exc:
-        db.session.rollback()
-        problems = _by_line(exc.errors)
-    else:
-        return render_template("admin/shop_created.html", created=created)
-    return render_template("admin/shop_import.html", problems=problems, columns=COLUMNS), 422
+        problems = problems_by_line(exc.errors)
+        return render_template("admin/shop_import.html", problems=problems, columns=COLUMNS), 422
+    # The worker parses and imports it; the job's page shows the progress, then the outcome.
+    return redirect(url_for("admin_jobs.show", job_id=job.id))
 
 
 @bp.get("/template.csv")
@@ -141,11 +133,14 @@ def csv_template():
     )
 
 
-def _by_line(errors: dict) -> dict[str, list[str]]:
+def problems_by_line(errors: dict) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}
     for key, messages in translate_errors(errors).items():
         where, _dot, field = key.partition(".")
-        label = where.replace("line", _("Line")) if where.startswith("line") else where
+        if where.startswith("line"):
+            label = where.replace("line", _("Line"))
+        else:
+            label = str(PLACES.get(where, where))
         messages = [str(CSV_MESSAGES.get(m, m)) for m in messages]
         grouped.setdefault(label, []).extend(f"{field}: {m}" if field else m for m in messages)
     return grouped

@@ -17,6 +17,14 @@ from ecolife.extensions import db
 # Messages of marshmallow and of our services, as people should read them.
 MESSAGES: dict[str, Any] = {
     "Missing data for required field.": _l("Please fill this in."),
+    "The file is empty.": _l("The file is empty."),
+    "Save the file as CSV in UTF-8 and try again.": _l(
+        "Save the file as CSV in UTF-8 and try again."
+    ),
+    "The job failed unexpectedly.": _l(
+        "The job failed unexpectedly. Try again; if it fails again, tell the system's "
+        "administrator (the worker's log says why)."
+    ),
     "Field may not be null.": _l("Please fill this in."),
     "Not a valid integer.": _l("Enter a whole number."),
     "Not a valid number.": _l("Enter a number."),

@@ -1,5 +1,6 @@
 """Helpers for driving the consoles through Flask's test client, CSRF tokens included."""
 
+import io
 import re
 
 from tests.factories import PASSWORD
@@ -29,3 +30,13 @@ def post_form(client, path: str, data: dict, *, page: str | None = None, **kwarg
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+def import_csv(client, data: bytes, run_jobs):
+    """Upload a shop CSV in the console, let the worker run the job, return its page."""
+    upload = {"file": (io.BytesIO(data), "shops.csv")}
+    queued = post_form(client, "/admin/shops/import", upload, content_type="multipart/form-data")
+    assert queued.status_code == 302, text(queued)
+    assert "/admin/jobs/" in queued.headers["Location"]
+    run_jobs()
+    return client.get(queued.headers["Location"])

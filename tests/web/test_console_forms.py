@@ -11,7 +11,7 @@ from ecolife.extensions import db
 from ecolife.models import LedgerEntry, Reward, Shop
 from ecolife.services import settings
 from tests.factories import scan
-from tests.web.console import post_form, sign_in, text
+from tests.web.console import import_csv, post_form, sign_in, text
 
 
 def field_error(page: str, field: str) -> str:
@@ -112,7 +112,7 @@ def test_the_shop_list_searches_names_and_districts(admin_client, make_shop):
     assert "ร้านข้าวซอย" in page and "ร้านกาแฟดอย" not in page
 
 
-def test_a_csv_import_lists_every_bad_row_and_imports_nothing(admin_client, app):
+def test_a_csv_import_lists_every_bad_row_and_imports_nothing(admin_client, app, run_jobs):
     client = admin_client("en")
     csv_text = (
         "name,district,owner_name,owner_email\n"
@@ -120,34 +120,44 @@ def test_a_csv_import_lists_every_bad_row_and_imports_nothing(admin_client, app)
         ",li,B,b@example.com\n"
         "ร้านสาม,nowhere,C,not-an-email\n"
     )
-    data = {"file": (io.BytesIO(csv_text.encode()), "shops.csv")}
-    response = post_form(client, "/admin/shops/import", data, content_type="multipart/form-data")
-    assert response.status_code == 422
-    page = text(response)
+    page = text(import_csv(client, csv_text.encode(), run_jobs))
+    assert "Nothing was imported" in page
     assert "Line 3" in page and "name: Please fill this in." in page
     assert "Line 4" in page and "Enter an email address" in page
     with app.app_context():
         assert db.session.query(Shop).count() == 0
 
 
-def test_a_good_csv_imports_all_rows(admin_client, app):
+def test_a_good_csv_imports_all_rows_and_hands_over_the_invite_links(admin_client, app, run_jobs):
     client = admin_client("en")
     csv_text = (
         "name,district,owner_name,owner_phone\n"
         "ร้านหนึ่ง,li,A,0812345001\nร้านสอง,ban_thi,B,0812345002\n"
     )
-    data = {"file": (io.BytesIO(csv_text.encode("utf-8-sig")), "shops.csv")}
-    response = post_form(client, "/admin/shops/import", data, content_type="multipart/form-data")
-    assert response.status_code == 200
-    assert text(response).count('data-test="invite-url"') == 2
+    page = text(import_csv(client, csv_text.encode("utf-8-sig"), run_jobs))
+    assert "2 shops added" in page
+    link = re.search(r'href="([^"]+owner-invites.csv)"', page).group(1)
+    invites = client.get(link)
+    assert invites.headers["Content-Disposition"].startswith("attachment")
+    rows = invites.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert rows[0].startswith("line,shop_id,shop_name,owner_name")
+    assert [row.split(",")[2] for row in rows[1:]] == ["ร้านหนึ่ง", "ร้านสอง"]
+    assert all("/invite/" in row for row in rows[1:])
 
 
-def test_a_file_that_is_not_utf8_is_refused_plainly(admin_client):
+def test_an_empty_file_is_refused_at_once(admin_client):
     client = admin_client("en")
-    data = {"file": (io.BytesIO("name,district\nร้าน,li\n".encode("tis-620")), "shops.csv")}
+    data = {"file": (io.BytesIO(b"  \n"), "shops.csv")}
     response = post_form(client, "/admin/shops/import", data, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "UTF-8" in text(response)
+    assert "The file is empty." in text(response)
+
+
+def test_a_file_that_is_not_utf8_is_refused_plainly(admin_client, run_jobs):
+    client = admin_client("en")
+    thai_legacy = "name,district,owner_name\nร้านทอง,li,สมชาย\n".encode("tis-620")
+    page = text(import_csv(client, thai_legacy, run_jobs))
+    assert "Line 2" in page and "Contains bytes that are not UTF-8 text" in page
 
 
 def test_rules_forms_check_numbers_and_save(admin_client, app):
@@ -300,12 +310,17 @@ def test_a_counter_code_page_follows_the_code_until_it_is_scanned(
     assert client.get(code_page + "/status").get_json()["status"] == "used"
 
 
-def test_all_posters_come_as_one_zip_of_pdfs(admin_client, make_shop):
+def test_all_posters_come_as_one_zip_of_pdfs(admin_client, make_shop, run_jobs):
     make_shop()
     make_shop(active=False)
     make_shop()
-    client = admin_client()
-    response = client.get("/admin/shops/posters.zip")
+    client = admin_client("en")
+    queued = post_form(client, "/admin/shops/posters.zip", {}, page="/admin/shops/")
+    assert queued.status_code == 302
+    run_jobs()
+    page = text(client.get(queued.headers["Location"]))
+    assert "2 posters are ready" in page
+    response = client.get(re.search(r'href="([^"]+ecolife-posters.zip)"', page).group(1))
     assert response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         names = archive.namelist()

@@ -1,0 +1,176 @@
+"""Background work on procrastinate: the admins' long jobs and the periodic upkeep.
+
+procrastinate keeps its queue in PostgreSQL, the database EcoLife already runs, so a job is
+deferred in the same place its data lives, any number of hosts may run `ecolife worker`
+(they take jobs with `SELECT … FOR UPDATE SKIP LOCKED`), and it schedules periodic tasks
+itself (each run deferred once, whichever worker gets there first). No broker to run.
+
+Its tables and functions live in the schema `procrastinate` (migration 0002); the queue's
+connections put that schema on their search path. They are session connections (LISTEN),
+so they go straight to PostgreSQL: JOBS_DATABASE_URL names it when DATABASE_URL goes
+through PgBouncer. A job is deferred in the transaction of the request that asked for it.
+"""
+
+import asyncio
+import logging
+import time
+
+import procrastinate
+from flask import Flask, current_app
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from ecolife.extensions import db
+from ecolife.logs import log_event
+
+QUEUE_SCHEMA = "procrastinate"
+JOBS_QUEUE = "jobs"
+UPKEEP_QUEUE = "upkeep"
+RUN_JOB = "ecolife.run_job"
+
+log = logging.getLogger(__name__)
+
+# The tasks' app. Jobs are deferred on the request's own connection; the worker gives it
+# a connector of its own (replace_connector) for the time it runs.
+queue = procrastinate.App(connector=procrastinate.PsycopgConnector())
+_flask_app: Flask | None = None
+
+
+def conninfo(app: Flask) -> str:
+    """The libpq URL the worker uses: JOBS_DATABASE_URL, else the app's own."""
+    url = app.config.get("JOBS_DATABASE_URL")
+    if url is None and app.config.get("DATABASE_POOLER") == "pgbouncer":
+        raise RuntimeError(
+            "JOBS_DATABASE_URL must name PostgreSQL itself when DATABASE_URL goes through "
+            "PgBouncer: the job queue listens for new jobs on a session of its own"
+        )
+    url = url or app.config["SQLALCHEMY_DATABASE_URI"]
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def connection_options() -> dict:
+    """psycopg.connect() keywords of the worker's connections."""
+    return {"options": f"-c search_path={QUEUE_SCHEMA}"}
+
+
+def defer_job(job_id: int) -> None:
+    """Put a job of the `jobs` table on the queue, in the session's transaction: the job's
+    row and its place in the queue are committed together, or neither is."""
+    defer(RUN_JOB, JOBS_QUEUE, job_id=job_id)
+
+
+def defer(task_name: str, queue_name: str, **arguments) -> None:
+    """Queue a task in the session's transaction (the caller commits)."""
+    conn = db.session.connection()
+    # For this transaction only (so it holds through PgBouncer too), procrastinate's
+    # unqualified names resolve in its schema, after the app's own.
+    path = func.current_setting("search_path") + f", {QUEUE_SCHEMA}"
+    conn.execute(select(func.set_config("search_path", path, True)))
+    queue.configure_task(
+        task_name, queue=queue_name, connection=conn.connection.driver_connection
+    ).defer(**arguments)
+
+
+def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 2, **options) -> None:
+    """Run the worker until stopped (or, with wait=False, until the queues are empty)."""
+    global _flask_app
+    _flask_app = app
+    asyncio.run(_work(conninfo(app), wait=wait, concurrency=concurrency, **options))
+
+
+async def _work(target: str, **options) -> None:
+    connector = procrastinate.PsycopgConnector(
+        conninfo=target,
+        kwargs=connection_options(),
+        min_size=1,
+        max_size=options["concurrency"] + 2,
+        name="ecolife-worker",
+    )
+    with queue.replace_connector(connector):
+        async with queue.open_async():
+            await queue.run_worker_async(
+                # A finished job's row goes (the `jobs` table keeps what admins see); a
+                # failed one stays in the queue's table, for the alert and a look.
+                name="ecolife", worker_middleware=[log_job], delete_jobs="successful", **options
+            )
+
+
+async def log_job(call_next, context, _worker):
+    """One log line per job, as per request: what ran, how it ended and how long it took."""
+    started, status = time.monotonic(), "failed"
+    try:
+        result = await call_next()
+        status = "succeeded"
+        return result
+    finally:
+        job = context.job
+        log_event(
+            "job",
+            level=logging.INFO if status == "succeeded" else logging.ERROR,
+            job_id=job.id,
+            task=job.task_name,
+            queue=job.queue,
+            arguments=job.task_kwargs,
+            attempts=job.attempts,
+            status=status,
+            duration_ms=round((time.monotonic() - started) * 1000, 1),
+        )
+
+
+def in_app_context(task):
+    """Run a task inside the worker's Flask app, with a database session of its own."""
+
+    def run(*args, **kwargs):
+        app = _flask_app or current_app._get_current_object()
+        with app.app_context():
+            try:
+                return task(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    run.__name__ = task.__name__
+    run.__doc__ = task.__doc__
+    run.__module__ = task.__module__
+    return run
+
+
+@queue.task(name=RUN_JOB, queue=JOBS_QUEUE)
+@in_app_context
+def run_job(job_id: int) -> None:
+    """Do one admin job (import, posters ZIP), recording progress and outcome on its row."""
+    from ecolife.services.jobs import run
+
+    run(job_id)
+
+
+# Periodic upkeep. procrastinate passes the scheduled time; a queueing lock keeps at most
+# one waiting run of each, however many workers defer it.
+@queue.periodic(cron="* * * * *", periodic_id="expire-redemptions")
+@queue.task(name="ecolife.expire_redemptions", queue=UPKEEP_QUEUE, queueing_lock="expire")
+@in_app_context
+def expire_redemptions(timestamp: int) -> None:
+    """Expire overdue pending redemptions and refund their points (every minute)."""
+    from ecolife.services.redemptions import expire_overdue
+
+    expired = expire_overdue()
+    log.info("expired overdue redemptions", extra={"event": "upkeep", "expired": expired})
+
+
+@queue.periodic(cron="17 20 * * *", periodic_id="prune")  # 03:17 in Bangkok
+@queue.task(name="ecolife.prune", queue=UPKEEP_QUEUE, queueing_lock="prune")
+@in_app_context
+def prune(timestamp: int) -> None:
+    """Delete what no one needs any more: old keys, ended sessions, spent codes (daily)."""
+    from ecolife.services.upkeep import prune as prune_all
+
+    counts = prune_all()
+    log.info("pruned", extra={"event": "upkeep", **{f"pruned_{k}": v for k, v in counts.items()}})
+
+
+@queue.periodic(cron="*/5 * * * *", periodic_id="retry-stalled")
+@queue.task(name="ecolife.retry_stalled_jobs", queue=UPKEEP_QUEUE, queueing_lock="stalled")
+async def retry_stalled_jobs(timestamp: int) -> None:
+    """Put back the jobs of a worker that died mid-job (no heartbeat), so another runs them."""
+    for job in await queue.job_manager.get_stalled_jobs():
+        log.warning("retrying a stalled job", extra={"event": "job_stalled", "job": job.id})
+        await queue.job_manager.retry_job(job)
