@@ -1,8 +1,10 @@
-"""Engine set-up: PostgreSQL, the embedded server when no DATABASE_URL is given."""
+"""Engine set-up: PostgreSQL (the embedded server when no DATABASE_URL is given), the
+pooler's driver options, the report replica, and the hot paths' statement runners."""
 
 import time
 from collections import namedtuple
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -11,12 +13,15 @@ from flask import Flask
 from psycopg.pq import ExecStatus
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from ecolife import embedded_db
 from ecolife.extensions import db, migrate
 
 T = TypeVar("T")
+REPLICA = "replica"  # the bind key of the engine on DATABASE_REPLICA_URL
+POOLERS = ("none", "pgbouncer")
 
 
 def init_database(app: Flask) -> None:
@@ -25,13 +30,59 @@ def init_database(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = embedded_db.database_url(
             Path(app.config["EMBEDDED_PGDATA"]), app.config["EMBEDDED_DATABASE"]
         )
+    _configure_engines(app)
     db.init_app(app)
     migrate.init_app(
         app, db, render_as_batch=False, compare_type=True, directory=str(_migrations_dir())
     )
     if app.config.get("DATABASE_PRE_PING", "idle") == "idle":
         with app.app_context():
-            ping_when_idle(db.engine, app.config.get("DATABASE_PING_IDLE_SECONDS", 10.0))
+            for engine in db.engines.values():
+                ping_when_idle(engine, app.config.get("DATABASE_PING_IDLE_SECONDS", 10.0))
+
+
+def driver_options(config: Mapping) -> dict:
+    """psycopg.connect() keywords every connection of the app needs (none by default).
+
+    Behind PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer) each transaction may run
+    on another server connection, so a statement psycopg prepared on one (it does after
+    `prepare_threshold` = 5 runs) would be missing, or taken, on the next: psycopg must
+    never prepare. Without a pooler it keeps its default, which the hot paths rely on.
+    """
+    pooler = config.get("DATABASE_POOLER") or "none"
+    if pooler not in POOLERS:
+        raise RuntimeError(f"DATABASE_POOLER must be one of {', '.join(POOLERS)}, not {pooler!r}")
+    return {"prepare_threshold": None} if pooler == "pgbouncer" else {}
+
+
+def _configure_engines(app: Flask) -> None:
+    # The primary's options (the pooler's driver keywords), and the replica's engine as a
+    # bind with the same options: no model is bound to it, only replica_reads() uses it.
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    driver = driver_options(app.config)
+    if driver:
+        options["connect_args"] = {**options.get("connect_args", {}), **driver}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if app.config.get("DATABASE_REPLICA_URL"):
+        binds = dict(app.config.get("SQLALCHEMY_BINDS") or {})
+        binds[REPLICA] = {**options, "url": app.config["DATABASE_REPLICA_URL"]}
+        app.config["SQLALCHEMY_BINDS"] = binds
+
+
+@contextmanager
+def replica_reads() -> Iterator[Session]:
+    """Give a session for reports: on the streaming replica if DATABASE_REPLICA_URL names
+    one, else the request's own session on the primary.
+
+    Only for figures that may trail the primary by a moment (impact, shop statements); never
+    for a read a write decides on. Nothing is committed through it: the replica refuses writes.
+    """
+    engine = db.engines.get(REPLICA)
+    if engine is None:
+        yield db.session
+        return
+    with Session(engine) as session:
+        yield session
 
 
 def read_alone(statement: Executable, params: dict) -> list:

@@ -1,4 +1,7 @@
-"""Plastic avoided and points moved, by Bangkok day, shop and district, for the consoles."""
+"""Plastic avoided and points moved, by Bangkok day, shop and district, for the consoles.
+
+Read on the replica when there is one (database.replica_reads): figures may trail a moment.
+"""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -8,7 +11,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from ecolife import rules
-from ecolife.extensions import db
+from ecolife.database import replica_reads
 from ecolife.models import District, Redemption, RedemptionStatus, Scan, Shop
 
 
@@ -73,6 +76,11 @@ def _scan_sums():
     )
 
 
+def _rows(stmt) -> list:
+    with replica_reads() as session:
+        return session.execute(stmt).all()
+
+
 def _in_range(first_day: date, last_day: date):
     start, end = rules.bangkok_days(first_day, last_day)
     return Scan.created_at >= start, Scan.created_at < end
@@ -84,7 +92,7 @@ def daily_impact(first_day: date, last_day: date, *, shop_id: int | None = None)
     stmt = select(day, *_scan_sums()).where(*_in_range(first_day, last_day)).group_by(day)
     if shop_id is not None:
         stmt = stmt.where(Scan.shop_id == shop_id)
-    found = {row[0]: Totals(*row[1:]) for row in db.session.execute(stmt)}
+    found = {row[0]: Totals(*row[1:]) for row in _rows(stmt)}
     days = (first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1))
     return [DayImpact(d, found.get(d.isoformat(), Totals())) for d in days]
 
@@ -105,7 +113,7 @@ def impact_by_shop(first_day: date, last_day: date) -> list[GroupImpact]:
         .outerjoin(sums, sums.c.shop_id == Shop.id)
         .order_by(columns[1].desc(), Shop.id)
     )
-    return [GroupImpact(str(r[0]), r[1], r[2], Totals(*r[3:])) for r in db.session.execute(stmt)]
+    return [GroupImpact(str(r[0]), r[1], r[2], Totals(*r[3:])) for r in _rows(stmt)]
 
 
 def impact_by_district(first_day: date, last_day: date) -> list[GroupImpact]:
@@ -118,7 +126,7 @@ def impact_by_district(first_day: date, last_day: date) -> list[GroupImpact]:
         .group_by(District.code, District.name_th, District.name_en)
         .order_by(func.coalesce(func.sum(Scan.quantity), 0).desc(), District.code)
     )
-    return [GroupImpact(r[0], r[1], r[2], Totals(*r[3:])) for r in db.session.execute(stmt)]
+    return [GroupImpact(r[0], r[1], r[2], Totals(*r[3:])) for r in _rows(stmt)]
 
 
 def shop_statements(first_day: date, last_day: date) -> list[ShopStatement]:
@@ -171,4 +179,4 @@ def shop_statements(first_day: date, last_day: date) -> list[ShopStatement]:
         .outerjoin(redeemed, redeemed.c.shop_id == Shop.id)
         .order_by(Shop.id)
     )
-    return [ShopStatement(*row) for row in db.session.execute(stmt)]
+    return [ShopStatement(*row) for row in _rows(stmt)]

@@ -1,27 +1,34 @@
-"""What a shop issued and redeemed, for its staff and for admins."""
+"""What a shop issued and redeemed, for its staff and for admins.
+
+The figures are read on the replica when there is one (database.replica_reads): they may
+trail the primary by a moment. The shop itself is looked up on the primary.
+"""
 
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ecolife import clock, rules
-from ecolife.extensions import db
+from ecolife.database import replica_reads
 from ecolife.models import Redemption, RedemptionStatus, Scan
 from ecolife.services.shops import get_shop
 
 
-def shop_period(shop_id: int, start: datetime | None, end: datetime | None) -> dict:
+def shop_period(
+    session: Session, shop_id: int, start: datetime | None, end: datetime | None
+) -> dict:
     """Sum a shop's scans, points issued, points redeemed and redemptions in [start, end)."""
-    scans = _scan_totals(shop_id, start, end)
+    scans = _scan_totals(session, shop_id, start, end)
     by_status = dict.fromkeys(RedemptionStatus, 0)
     created = _between(Redemption.created_at, start, end)
-    for status, count in db.session.execute(
+    for status, count in session.execute(
         select(Redemption.status, func.count(Redemption.id))
         .where(Redemption.shop_id == shop_id, *created)
         .group_by(Redemption.status)
     ):
         by_status[status] = count
-    redeemed = db.session.scalar(
+    redeemed = session.scalar(
         select(func.coalesce(func.sum(Redemption.points), 0)).where(
             Redemption.shop_id == shop_id,
             Redemption.status == RedemptionStatus.CONFIRMED,
@@ -37,27 +44,27 @@ def shop_summary(shop_id: int) -> dict:
     now = clock.now()
     today = rules.bangkok_day_start(now)
     month = today.replace(day=1)
-    return {
-        "today": shop_period(shop_id, today, None),
-        "month": shop_period(shop_id, month, None),
-        "all_time": shop_period(shop_id, None, None),
-    }
+    with replica_reads() as session:
+        return {
+            "today": shop_period(session, shop_id, today, None),
+            "month": shop_period(session, shop_id, month, None),
+            "all_time": shop_period(session, shop_id, None, None),
+        }
 
 
 def shop_statement(shop_id: int, first_day: date, last_day: date) -> dict:
     """A shop's figures for whole Bangkok days, first to last inclusive."""
     get_shop(shop_id, include_inactive=True)
     start, end = rules.bangkok_days(first_day, last_day)
-    return {
-        "shop_id": shop_id,
-        "from": first_day,
-        "to": last_day,
-        **shop_period(shop_id, start, end),
-    }
+    with replica_reads() as session:
+        figures = shop_period(session, shop_id, start, end)
+    return {"shop_id": shop_id, "from": first_day, "to": last_day, **figures}
 
 
-def _scan_totals(shop_id: int, start: datetime | None, end: datetime | None) -> dict:
-    row = db.session.execute(
+def _scan_totals(
+    session: Session, shop_id: int, start: datetime | None, end: datetime | None
+) -> dict:
+    row = session.execute(
         select(
             func.count(Scan.id),
             func.coalesce(func.sum(Scan.quantity), 0),
