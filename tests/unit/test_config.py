@@ -34,6 +34,7 @@ def test_production_starts_with_a_real_secret_and_secure_cookies():
             "SECRET_KEY": "x" * 48,
             "SQLALCHEMY_DATABASE_URI": NOWHERE,
             "REDIS_URL": "redis://127.0.0.1:1/0",
+            "PUBLIC_BASE_URL": "https://ecolife.example",
             # The limiter is one object for every app of the process: keep it off Redis.
             "RATELIMIT_STORAGE_URI": "memory://",
         },

@@ -1,18 +1,21 @@
-"""Production refuses to start without Redis: sign-in limits would be counted per worker."""
+"""Production refuses to start without Redis (sign-in limits would be counted per worker), on
+the embedded database, or with a public address that residents' phones cannot open."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from config import ProductionConfig
+from config import ProductionConfig, public_base_url_problem
 from ecolife import create_app
 
 # Servers nobody listens on: creating the app connects to neither.
 NOWHERE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
 REDIS = "redis://127.0.0.1:1/0"
+PUBLIC = "https://ecolife.example.go.th"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,7 +23,13 @@ def production(**settings) -> type[ProductionConfig]:
     return type(
         "Prod",
         (ProductionConfig,),
-        {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": NOWHERE, **settings},
+        {
+            "SECRET_KEY": "x" * 48,
+            "SQLALCHEMY_DATABASE_URI": NOWHERE,
+            "REDIS_URL": REDIS,
+            "PUBLIC_BASE_URL": PUBLIC,
+            **settings,
+        },
     )
 
 
@@ -44,6 +53,7 @@ def start_wsgi(**env: str) -> subprocess.CompletedProcess:
         "ECOLIFE_ENV": "production",
         "DATABASE_URL": NOWHERE,
         "SECRET_KEY": "x" * 48,
+        "PUBLIC_BASE_URL": PUBLIC,
         **env,
     }
     script = "import wsgi; print(wsgi.app.config['RATELIMIT_STORAGE_URI'])"
@@ -67,3 +77,50 @@ def test_a_production_server_counts_limits_in_the_redis_it_is_given():
     started = start_wsgi(REDIS_URL=REDIS)
     assert started.returncode == 0, started.stderr
     assert started.stdout.strip() == REDIS
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://ecolife.example.go.th", "must start with https://"),
+        ("ecolife.example.go.th", "must start with https://"),
+        ("https://", "must name the server's host"),
+        ("https://localhost", "this machine (localhost)"),
+        ("https://LOCALHOST.:8443", "this machine (localhost)"),
+        ("https://app.localhost", "this machine (app.localhost)"),
+        ("https://127.0.0.1:5000", "this machine (127.0.0.1)"),
+        ("https://127.8.9.10", "this machine (127.8.9.10)"),
+        ("https://[::1]:8443", "this machine (::1)"),
+        ("https://[::ffff:127.0.0.1]", "this machine (::ffff:127.0.0.1)"),
+        ("https://0.0.0.0", "this machine (0.0.0.0)"),
+    ],
+)
+def test_production_refuses_a_public_base_url_phones_cannot_open(url, reason):
+    assert reason in public_base_url_problem(url)
+    with pytest.raises(
+        RuntimeError, match=re.escape(f"PUBLIC_BASE_URL {public_base_url_problem(url)}")
+    ):
+        production(PUBLIC_BASE_URL=url).validate()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [PUBLIC, "https://ecolife.example.go.th:8443", "https://203.0.113.7", "https://[2001:db8::7]"],
+)
+def test_production_accepts_an_https_address_on_the_network(url):
+    assert public_base_url_problem(url) is None
+    production(PUBLIC_BASE_URL=url).validate()
+
+
+def test_a_production_server_left_on_the_default_public_address_does_not_start():
+    started = start_wsgi(REDIS_URL=REDIS, PUBLIC_BASE_URL="")
+    assert started.returncode != 0
+    assert "PUBLIC_BASE_URL must start with https://" in started.stderr
+    assert "'http://127.0.0.1:5000'" in started.stderr
+
+
+def test_a_production_server_without_database_url_refuses_the_embedded_database():
+    started = start_wsgi(REDIS_URL=REDIS, DATABASE_URL="")
+    assert started.returncode != 0
+    assert "DATABASE_URL must name the PostgreSQL server in production" in started.stderr
+    assert "embedded database" in started.stderr

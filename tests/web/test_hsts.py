@@ -30,6 +30,7 @@ def production_app(app):
                 "SECRET_KEY": "x" * 48,
                 "SQLALCHEMY_DATABASE_URI": NOWHERE,
                 "REDIS_URL": NO_REDIS,
+                "PUBLIC_BASE_URL": "https://ecolife.example",
                 **settings,
             },
         )
