@@ -70,7 +70,7 @@ def finish_request(response: Response) -> Response:
     fields = {
         "request_id": request_id,
         "method": request.method,
-        "path": request.path,
+        "path": loggable_path(),
         "status": response.status_code,
         "duration_ms": round(seconds * 1000, 2),
         "user_id": signed_in_user_id(),
@@ -81,6 +81,14 @@ def finish_request(response: Response) -> Response:
         extra={"event": "request", **fields},
     )
     return response
+
+
+def loggable_path() -> str:
+    """The request's path without the secrets some paths carry (an owner's invite, a one-time
+    code): whoever reads the logs must not be able to use them."""
+    path = request.path
+    token = (request.view_args or {}).get("token")
+    return path.replace(token, "[redacted]") if token else path
 
 
 def signed_in_user_id() -> int | None:

@@ -43,6 +43,21 @@ def test_the_line_names_the_user_of_a_console_session(client, json_log, make_sho
     assert (line["path"], line["status"], line["user_id"]) == ("/shop/", 200, staff.user.id)
 
 
+def test_the_secret_in_an_invite_or_code_link_stays_out_of_the_log(client, json_log, app):
+    with app.test_request_context():
+        from ecolife.services import shops
+
+        invite = shops.create_shop(
+            {"name": "ร้านที่ปั้ม", "district": "li"}, {"display_name": "เจ้าของ", "phone": "0812000111"}
+        ).invite_url
+    token = invite.rsplit("/", 1)[1]
+    client.get(f"/invite/{token}")
+    client.get("/q/some-one-time-code-token")
+    invite_line, code_line = json_log()
+    assert invite_line["path"] == "/invite/[redacted]" and token not in str(invite_line)
+    assert code_line["path"] == "/q/[redacted]"
+
+
 def test_a_refused_request_is_logged_with_its_status(client, json_log):
     response = client.get("/api/v1/me", headers={"Authorization": "Bearer not-a-token"})
     [line] = json_log()
