@@ -98,13 +98,25 @@ class StrictSchema(Schema):
     def strip_strings(self, data, **kwargs):
         if not isinstance(data, dict):
             return data
-        return {
-            k: v.strip() if self._strips(k) and isinstance(v, str) else v for k, v in data.items()
-        }
+        return {k: self._trimmed(k, v) for k, v in data.items()}
+
+    def _trimmed(self, name, value):
+        if not isinstance(value, str) or not self._strips(name):
+            return value
+        # The length limit is on what was sent, as the OpenAPI document says: a value that is
+        # too long is refused whole, even when only its surrounding white space makes it so.
+        limit = self._max_length(name)
+        return value if limit is not None and len(value) > limit else value.strip()
 
     def _strips(self, name) -> bool:
         field = self.fields.get(name) if isinstance(name, str) else None
         return field is None or field.metadata.get("strip", True)
+
+    def _max_length(self, name) -> int | None:
+        field = self.fields.get(name) if isinstance(name, str) else None
+        validators = getattr(field, "validators", ())
+        limits = [v.max for v in validators if isinstance(v, validate.Length) and v.max]
+        return min(limits, default=None)
 
 
 MAX_PASSWORD_LENGTH = 128

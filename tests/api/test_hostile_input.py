@@ -123,3 +123,18 @@ def test_nul_in_a_path_part_is_not_found(client, make_admin):
         "/api/v1/admin/actions/b%00ag", json={"points": 3}, headers=bearer(make_admin())
     )
     assert problem(response)[:2] == (404, "not_found")
+
+
+def test_a_value_too_long_is_refused_even_when_white_space_makes_it_so(client):
+    """The OpenAPI document says maxLength of what is sent: 201 characters of token, even
+    mostly spaces, are a 422 naming the field, not a trimmed token looked up."""
+    response = client.post(
+        "/api/v1/auth/accept-invite",
+        json={"token": " " * 190 + "a" * 11, "password": "long-enough-1"},
+    )
+    assert response.status_code == 422
+    assert "token" in response.get_json()["errors"]
+    trimmed = client.post(
+        "/api/v1/auth/accept-invite", json={"token": "  abc  ", "password": "long-enough-1"}
+    )
+    assert trimmed.status_code == 410  # trimmed and looked up: no such invite
