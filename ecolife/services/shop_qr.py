@@ -9,7 +9,8 @@ from sqlalchemy import select
 from ecolife.extensions import db
 from ecolife.links import qr_link
 from ecolife.models import Shop
-from ecolife.posters import PosterInfo, poster_pdf, poster_png
+from ecolife.posters import PosterInfo, poster_png
+from ecolife.posters_pdf import poster_pdf
 from ecolife.qr import qr_png
 from ecolife.security import random_token
 from ecolife.services.shops import get_shop

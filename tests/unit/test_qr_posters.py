@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import io
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pypdfium2
@@ -11,10 +14,12 @@ import pytest
 import zxingcpp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
+from pypdfium2 import raw as pdfium
 
-from ecolife import posters
-from ecolife.posters import PosterInfo, poster_pdf, poster_png, render_poster
+from ecolife import posters, posters_pdf
+from ecolife.posters import PosterInfo, poster_png, render_poster
+from ecolife.posters_pdf import poster_pdf
 from ecolife.qr import qr_image, qr_png
 
 A5_MM = (148.0, 210.0)
@@ -28,12 +33,35 @@ SAMPLE = PosterInfo(
     url="https://ecolife.example/q/AbCdEfGhIjKlMnOpQrStUv",
 )
 LONG_THAI_NAME = "ร้านก๋วยเตี๋ยวเรือต้มยำน้ำตกสูตรโบราณคุณยายบุญศรีปากซอยวัดพระธาตุหริภุญชัย" * 2
+# Names whose marks stack (tone over upper vowel, tone over nikhahit, below vowel + tone).
+HARD_THAI_NAMES = ["ร้านที่ปั้ม", "ร้านกาแฟปั้มน้ำที่ลำพูน", "ก๋วยเตี๋ยวเจ๊ติ๋ม ผู้ใหญ่ปู่", "ร้านค้าร่วมโครงการ"]
 
 
 def decode_qr(image: Image.Image) -> list[str]:
     """Return the texts of all QR codes zxing-cpp finds in image."""
     found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     return [barcode.text for barcode in found]
+
+
+@contextmanager
+def pdf_page(data: bytes) -> Iterator[pypdfium2.PdfPage]:
+    """Open the first page of a PDF held in memory."""
+    document = pypdfium2.PdfDocument(data)
+    try:
+        page = document[0]
+        yield page
+        page.close()
+    finally:
+        document.close()
+
+
+def pdf_lines(data: bytes) -> list[str]:
+    """Return the text of a PDF's first page, line by line, as a PDF reader copies it."""
+    with pdf_page(data) as page:
+        text_page = page.get_textpage()
+        text = text_page.get_text_range()
+        text_page.close()
+    return text.splitlines()
 
 
 def render_text(text: str, engine: ImageFont.Layout, path: Path = FONT_PATHS[0]) -> Image.Image:
@@ -93,15 +121,9 @@ def test_poster_png_scans_to_the_url_and_is_a5_at_200_dpi() -> None:
 def test_poster_pdf_is_one_a5_page_that_scans_to_the_url() -> None:
     data = poster_pdf(SAMPLE)
     assert data.startswith(b"%PDF")
-    document = pypdfium2.PdfDocument(data)
-    try:
-        assert len(document) == 1
-        page = document[0]
+    with pdf_page(data) as page:
         width_pt, height_pt = page.get_size()
-        page_image = page.render(scale=200 / 72).to_pil()
-        page.close()
-    finally:
-        document.close()
+        page_image = page.render(scale=150 / 72).to_pil()
     assert abs(width_pt / 72 * MM_PER_INCH - A5_MM[0]) < 1
     assert abs(height_pt / 72 * MM_PER_INCH - A5_MM[1]) < 1
     assert decode_qr(page_image) == [SAMPLE.url]
@@ -201,3 +223,62 @@ def test_nothing_is_drawn_in_the_side_margins(info: PosterInfo) -> None:
         margin = image.crop((strip[0], body[0], strip[1], body[1]))
         assert margin.getextrema() == ((255, 255),) * 3
     assert decode_qr(image) == [info.url]
+
+
+# --- the PDF poster: vector, Sarabun embedded, text that can be copied --------
+
+
+@pytest.mark.parametrize("name", HARD_THAI_NAMES)
+def test_poster_pdf_text_copies_exactly_as_written(name: str) -> None:
+    info = PosterInfo(name, "Pump Water Coffee", "ลี้", SAMPLE.url)
+    lines = pdf_lines(poster_pdf(info))
+    assert name in lines
+    for line in ["Pump Water Coffee", "อำเภอลี้", "ลดใช้พลาสติก สแกนรับแต้ม", SAMPLE.url]:
+        assert line in lines
+    assert {"ECO LIFE ลำพูน", "ลดรับ ลดให้ ลดใช้"} <= {" ".join(line.split()) for line in lines}
+
+
+def test_poster_pdf_embeds_sarabun_for_all_its_text() -> None:
+    fonts = set()
+    with pdf_page(poster_pdf(SAMPLE)) as page:
+        for text in page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_TEXT]):
+            font = pdfium.FPDFTextObj_GetFont(text.raw)
+            size = pdfium.FPDFFont_GetBaseFontName(font, None, 0)
+            name = ctypes.create_string_buffer(size)
+            pdfium.FPDFFont_GetBaseFontName(font, name, size)
+            fonts.add((name.value.decode().split("+")[-1], pdfium.FPDFFont_GetIsEmbedded(font)))
+    assert fonts == {("Sarabun", 1), ("SarabunBold", 1)}  # the two shipped files, subset
+
+
+@pytest.mark.parametrize("info", [SAMPLE, PosterInfo(LONG_THAI_NAME, None, None, LONG_URL)])
+def test_poster_pdf_is_vector_small_and_scans_at_150_dpi(info: PosterInfo) -> None:
+    data = poster_pdf(info)
+    assert len(data) < 100_000  # the 200 dpi picture it replaces weighed about 330 KB
+    with pdf_page(data) as page:
+        assert not list(page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_IMAGE]))
+        image = page.render(scale=150 / 72).to_pil()
+    assert decode_qr(image) == [info.url]
+
+
+def test_poster_pdf_draws_shaped_thai_where_the_png_does() -> None:
+    info = PosterInfo("ร้านที่ปั้มน้ำ", None, None, SAMPLE.url)
+    with pdf_page(poster_pdf(info)) as page:
+        pdf_image = page.render(scale=posters.DPI / 72).to_pil()
+    band = (posters.MARGIN, posters.HEADER_HEIGHT + 2, posters.WIDTH - posters.MARGIN, 390)
+
+    def ink(image: Image.Image) -> Image.Image:
+        return Image.eval(image.convert("L").crop(band), lambda value: 255 if value < 160 else 0)
+
+    png_ink, pdf_ink = ink(render_poster(info)), ink(pdf_image)
+    png_box, pdf_box = png_ink.getbbox(), pdf_ink.getbbox()
+    assert png_box and pdf_box
+    # Unshaped, the tone marks collide with the upper vowels and the ink top drops ~25 px.
+    assert all(abs(a - b) <= 2 for a, b in zip(png_box, pdf_box, strict=True))
+    differing = ImageChops.difference(png_ink, pdf_ink).histogram()[255]
+    assert differing < 0.12 * png_ink.histogram()[255]
+
+
+def test_poster_pdf_refuses_to_lay_out_without_shaping(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(posters.features, "check", lambda feature: False)
+    with pytest.raises(RuntimeError, match="libfribidi0"):
+        posters_pdf.poster_pdf(SAMPLE)
