@@ -119,6 +119,7 @@ def add_residents(count: int) -> list[dict]:
             "delta": START_POINTS,
             "balance_after": START_POINTS,
             "reason": "benchmark start",
+            "reason_code": "adjustment",
             "created_at": now,
         }
         for uid in ids
@@ -154,7 +155,9 @@ def add_history(user_id: int, shops: list[dict], count: int) -> None:
                 "kind": "earn",
                 "delta": 1,
                 "balance_after": balance,
-                "reason": "bag x1",
+                "reason": "",
+                "reason_code": "scan",
+                "reason_params": {"action": "bag", "quantity": 1},
                 "shop_id": scan["shop_id"],
                 "scan_id": scan_id,
                 "actor_id": user_id,

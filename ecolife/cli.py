@@ -83,14 +83,28 @@ def import_shops(csv_file: Path) -> None:
             created = shops.import_shops(rows, errors=errors, on_progress=bar.update)
     except ValidationFailed as exc:
         click.echo("Nothing was imported. Fix these rows and try again:", err=True)
-        for line, problems in exc.errors.items():
-            click.echo(f"  {line}: {problems}", err=True)
+        for where, problems in _import_problems(exc.errors):
+            click.echo(f"  {where}: {problems}", err=True)
         sys.exit(1)
     except csv.Error as exc:
         raise click.ClickException(f"cannot read {csv_file}: {exc}") from exc
     click.echo(f"Imported {len(created)} shops. Owner invite links:")
     for new_shop in created:
         click.echo(f"  {new_shop.shop.name}: {new_shop.invite_url}")
+
+
+def _import_problems(errors: dict) -> list[tuple[str, str]]:
+    """Each place's problems on one line, by CSV column, as the web console says them."""
+    from flask_babel import force_locale
+
+    from ecolife.web.admin_shops import problems_by_line
+
+    with force_locale("en"):
+        grouped = problems_by_line(errors)
+    return [
+        (where, "; ".join(f"{column}: {m}" if column else m for column, m in found))
+        for where, found in grouped.items()
+    ]
 
 
 @click.command("posters")

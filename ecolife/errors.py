@@ -65,6 +65,10 @@ class CodeUsed(DomainError):
     code = "code_used"
 
 
+class CodeCancelled(DomainError):
+    code = "code_cancelled"
+
+
 class ShopInactive(DomainError):
     code = "shop_inactive"
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from ecolife.errors import (
     AccountSuspended,
+    CodeCancelled,
     CodeExpired,
     CodeUsed,
     CooldownActive,
@@ -119,10 +120,12 @@ def check_cooldown(limits: Limits, last_scan_at: datetime | None, now: datetime)
         raise CooldownActive(retry_after=seconds, minutes=max(1, -(-seconds // 60)))
 
 
-def check_code(now: datetime, *, expires_at: datetime, used: bool) -> None:
-    """Refuse a one-time code that was used or has expired."""
+def check_code(now: datetime, *, expires_at: datetime, used: bool, cancelled: bool = False) -> None:
+    """Refuse a one-time code that was used, cancelled by the shop, or has expired."""
     if used:
         raise CodeUsed()
+    if cancelled:
+        raise CodeCancelled()
     if now >= expires_at:
         raise CodeExpired()
 

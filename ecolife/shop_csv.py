@@ -24,6 +24,7 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = {"name", "district", "owner_name"}
 OWNER_COLUMNS = {"owner_name": "display_name", "owner_email": "email", "owner_phone": "phone"}
+OWNER_FIELDS = {field: column for column, field in OWNER_COLUMNS.items()}
 # PostgreSQL text holds neither NUL nor lone surrogates (what bytes that are not UTF-8 become).
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 NUL_CHARACTER = "Contains a NUL character. Save the file as CSV in UTF-8 and try again."
@@ -40,7 +41,11 @@ def read_shop_csv(data: bytes) -> tuple[list[tuple[int, dict]], dict[str, dict]]
 
 
 def parse_shop_csv(text: str) -> tuple[list[tuple[int, dict]], dict[str, dict]]:
-    """Return (line number, shop data) per good row, and the errors of the bad rows by line."""
+    """Return (line number, shop data) per row, and the bad rows' errors by line and column.
+
+    A bad row keeps the values that did parse, so that the database checks (district, owner's
+    account) run on it too and one report lists every problem of every row.
+    """
     reader = csv.DictReader(io.StringIO(text))
     header = _unstorable(dict(enumerate(reader.fieldnames or ())))
     if header:
@@ -54,18 +59,40 @@ def parse_shop_csv(text: str) -> tuple[list[tuple[int, dict]], dict[str, dict]]:
     rows, errors = [], {}
     schema = ShopCreateSchema()
     for row in reader:
-        line = reader.line_num
-        unstorable = _unstorable(row)
-        if unstorable:
-            errors[f"line {line}"] = {column: [m] for column, m in unstorable.items()}
-            continue
-        try:
-            rows.append((line, schema.load(_row_to_payload(row))))
-        except ValidationError as exc:
-            errors[f"line {line}"] = exc.messages
-    if not rows and not errors:
+        data, problems = _load_row(schema, row)
+        rows.append((reader.line_num, data))
+        if problems:
+            errors[f"line {reader.line_num}"] = problems
+    if not rows:
         raise ValidationFailed({"file": ["The file has no rows."]})
     return rows, errors
+
+
+def csv_errors(errors: dict, overrides: dict | None = None) -> dict[str, list[str]]:
+    """Key a row's errors by the file's column names (owner.email is owner_email), in the
+    columns' order; `overrides` replace what was found for their columns."""
+    found: dict[str, list[str]] = {}
+    for field, problem in errors.items():
+        nested = problem if field == "owner" and isinstance(problem, dict) else {field: problem}
+        for key, messages in nested.items():
+            column = OWNER_FIELDS.get(key, key) if field == "owner" else key
+            messages = messages if isinstance(messages, list) else [messages]
+            found.setdefault(column, []).extend(messages)
+    found.update(overrides or {})
+    order = {column: n for n, column in enumerate(COLUMNS)}
+    return dict(sorted(found.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+def _load_row(schema: ShopCreateSchema, row: dict) -> tuple[dict, dict[str, list[str]]]:
+    """Load one row: (the values that parsed, every problem by column)."""
+    unstorable = _unstorable(row)
+    # A column the database cannot store is left out, so the others are still checked.
+    row = {column: "" if column in unstorable else value for column, value in row.items()}
+    try:
+        data, problems = schema.load(_row_to_payload(row)), {}
+    except ValidationError as exc:
+        data, problems = exc.valid_data or {}, exc.messages
+    return data, csv_errors(problems, {column: [m] for column, m in unstorable.items()})
 
 
 def _unstorable(row: dict) -> dict:

@@ -7,7 +7,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ecolife import clock
 from ecolife.api.fields import Boolean, Integer, StrictSchema, page_schema, text
 from ecolife.api.schemas import UserSchema
+from ecolife.ledger_text import describe
 from ecolife.links import qr_link
+from ecolife.models import ReasonCode
 
 
 def localised(obj, thai: str, english: str) -> str:
@@ -15,11 +17,14 @@ def localised(obj, thai: str, english: str) -> str:
     return getattr(obj, english) if str(get_locale()) == "en" else getattr(obj, thai)
 
 
-class ActionSchema(Schema):
+class ActionRefSchema(Schema):
     code = fields.String()
     name = fields.Function(lambda action: localised(action, "name_th", "name_en"))
     name_th = fields.String()
     name_en = fields.String()
+
+
+class ActionSchema(ActionRefSchema):
     points = Integer()
     grams = fields.Float()
 
@@ -97,13 +102,26 @@ class ImpactSchema(Schema):
 class MeSchema(UserSchema):
     balance = Integer()
     impact = fields.Nested(ImpactSchema)
+    # A suspended resident still reads their own data; the app says why and whom to ask.
+    suspended = Boolean()
+    suspended_at = fields.DateTime(allow_none=True)
+    suspended_reason = fields.String(allow_none=True)
 
 
 class LedgerEntrySchema(Schema):
     id = Integer()
     delta = Integer()
     kind = fields.String()
-    reason = fields.String()
+    reason = fields.Function(
+        describe, metadata={"type": "string", "description": "In the request's language."}
+    )
+    reason_code = fields.String(metadata={"enum": [code.value for code in ReasonCode]})
+    reason_params = fields.Dict(keys=fields.String())
+    # The scan's, for an entry that credits one (null for the others).
+    action = fields.Nested(
+        ActionRefSchema, attribute="scan.action", allow_none=True, dump_default=None
+    )
+    quantity = Integer(attribute="scan.quantity", allow_none=True, dump_default=None)
     shop = fields.Nested(ShopRefSchema, allow_none=True)
     created_at = fields.DateTime()
     balance_after = Integer()

@@ -45,6 +45,7 @@ DOMAIN_CODES: dict[str, tuple[str, ...]] = {
     "auth.register": ("account_exists",),
     "earning.create_scan": (
         "account_suspended",
+        "code_cancelled",
         "code_expired",
         "code_used",
         "cooldown_active",
@@ -59,7 +60,13 @@ DOMAIN_CODES: dict[str, tuple[str, ...]] = {
     ),
     "earning.me": ("invalid_token",),
     "earning.my_ledger": ("validation_error",),
-    "earning.preview_code": ("code_expired", "code_used", "shop_inactive", "unknown_code"),
+    "earning.preview_code": (
+        "code_cancelled",
+        "code_expired",
+        "code_used",
+        "shop_inactive",
+        "unknown_code",
+    ),
     "rewards.cancel_redemption": ("not_found", "not_pending"),
     "rewards.get_redemption": ("not_found",),
     "rewards.get_reward": ("not_found",),

@@ -57,6 +57,11 @@ PROBLEMS: dict[str, tuple[int, str, object]] = {
     ),
     "code_expired": (410, "Code expired", _l("This code has expired. Ask the shop for a new one.")),
     "code_used": (409, "Code used", _l("This code has already been used.")),
+    "code_cancelled": (
+        410,
+        "Code cancelled",
+        _l("The shop cancelled this code. Ask the shop for a new one."),
+    ),
     "shop_inactive": (409, "Shop inactive", _l("This shop is not taking part at the moment.")),
     "cooldown_active": (
         429,

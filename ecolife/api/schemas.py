@@ -8,6 +8,7 @@ from ecolife.api.fields import (
     Boolean,
     Email,
     Integer,
+    PageArgs,
     StrictSchema,
     ThaiMobile,
     ThaiPhone,
@@ -81,6 +82,7 @@ class ShopSchema(Schema):
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
     phone = fields.String(allow_none=True)
+    opening_hours = fields.String(allow_none=True)
     rewards_count = Integer()
 
     def localised_district(self, shop) -> str:
@@ -113,6 +115,7 @@ class ShopFieldsSchema(StrictSchema):
     lat = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
     phone = ThaiPhone(allow_none=True)
+    opening_hours = text(120, allow_none=True)
 
 
 class ShopCreateSchema(ShopFieldsSchema):
@@ -135,6 +138,14 @@ class NewShopSchema(Schema):
     owner = fields.Nested(UserSchema)
     invite_url = fields.String()
     invite_expires_at = fields.DateTime(attribute="invite.expires_at")
+
+
+class ShopListArgs(PageArgs):
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=80),
+        metadata={"description": "Part of a shop's name or district"},
+    )
 
 
 ShopPageSchema = page_schema(ShopSchema, "ShopPage")

@@ -4,7 +4,7 @@ from ecolife.models.auth import AuthSession, Invite, RefreshToken
 from ecolife.models.earning import Action, EarningCode, Impact, RuleSettings, Scan
 from ecolife.models.idempotency import IdempotencyKey
 from ecolife.models.job import Job, JobFile, JobKind, JobStatus
-from ecolife.models.ledger import EntryKind, LedgerEntry, LedgerIsAppendOnly
+from ecolife.models.ledger import EntryKind, LedgerEntry, LedgerIsAppendOnly, ReasonCode
 from ecolife.models.reward import Redemption, RedemptionStatus, Reward
 from ecolife.models.shop import District, Shop
 from ecolife.models.user import AccountEvent, Role, User
@@ -26,6 +26,7 @@ __all__ = [
     "JobStatus",
     "LedgerEntry",
     "LedgerIsAppendOnly",
+    "ReasonCode",
     "Redemption",
     "RedemptionStatus",
     "RefreshToken",

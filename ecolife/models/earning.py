@@ -84,13 +84,19 @@ class EarningCode(db.Model):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None]
+    # The latest scan of it that a rule refused (daily cap, cooldown …), for the counter screen.
+    refused_at: Mapped[datetime | None]
+    refused_code: Mapped[str | None] = mapped_column(String(40))
 
     action = relationship(Action, lazy="joined", innerjoin=True)
 
     def status(self, now: datetime) -> str:
-        """Say whether the code is waiting, used or expired."""
+        """Say whether the code is waiting, used, cancelled or expired."""
         if self.used_at is not None:
             return "used"
+        if self.cancelled_at is not None:
+            return "cancelled"
         return "expired" if now >= self.expires_at else "active"
 
 

@@ -3,7 +3,8 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, event
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, event, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from ecolife.extensions import db
@@ -15,6 +16,17 @@ class EntryKind(StrEnum):
     REDEEM = "redeem"
     REFUND = "refund"
     ADJUSTMENT = "adjustment"
+
+
+class ReasonCode(StrEnum):
+    """Why an entry exists, rendered in the reader's language from its parameters."""
+
+    SCAN = "scan"  # {"action": code, "quantity": n}
+    REWARD = "reward"  # {"reward_id": id}
+    REDEMPTION_CANCELLED = "redemption_cancelled"  # {"redemption_id": id}
+    REDEMPTION_EXPIRED = "redemption_expired"  # {"redemption_id": id}
+    ADJUSTMENT = "adjustment"  # {}: the admin's words are in `reason`
+    NOTE = "note"  # {}: an old entry whose text is shown as written
 
 
 class LedgerIsAppendOnly(RuntimeError):
@@ -29,6 +41,11 @@ class LedgerEntry(db.Model):
         CheckConstraint("delta <> 0", name="delta_not_zero"),
         CheckConstraint("balance_after >= 0", name="balance_not_negative"),
         CheckConstraint("kind IN ('earn', 'redeem', 'refund', 'adjustment')", name="kind_known"),
+        CheckConstraint(
+            "reason_code IN ('scan', 'reward', 'redemption_cancelled', 'redemption_expired',"
+            " 'adjustment', 'note')",
+            name="reason_code_known",
+        ),
         Index("ix_ledger_entries_user_id_id", "user_id", "id"),
     )
 
@@ -37,7 +54,10 @@ class LedgerEntry(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     delta: Mapped[int]
     balance_after: Mapped[int]
+    # The admin's words for an adjustment (an old entry's text); empty for coded entries.
     reason: Mapped[str] = mapped_column(String(255))
+    reason_code: Mapped[str] = mapped_column(String(32))
+    reason_params: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), index=True)
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"), unique=True)
     redemption_id: Mapped[int | None] = mapped_column(ForeignKey("redemptions.id"), index=True)
@@ -45,6 +65,8 @@ class LedgerEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     shop = relationship("Shop", lazy="joined")
+    scan = relationship("Scan", lazy="select")
+    redemption = relationship("Redemption", lazy="select")
 
 
 @event.listens_for(Session, "before_flush")

@@ -29,6 +29,8 @@ class Shop(db.Model):
     lat: Mapped[float | None]
     lon: Mapped[float | None]
     phone: Mapped[str | None] = mapped_column(String(16))
+    # Free text as the shop says it, e.g. "ทุกวัน 8:00–17:00".
+    opening_hours: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Random and unguessable; printed on the poster. Rotating it retires the old poster.
     qr_token: Mapped[str] = mapped_column(String(64), unique=True)

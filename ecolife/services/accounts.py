@@ -18,7 +18,7 @@ from ecolife.errors import (
 )
 from ecolife.extensions import db
 from ecolife.identity import normalize_login
-from ecolife.models import AuthSession, Invite, RefreshToken, Role, User
+from ecolife.models import AuthSession, Invite, RefreshToken, Role, Shop, User
 from ecolife.security import (
     decode_access_token,
     encode_access_token,
@@ -203,6 +203,26 @@ def live_session(claims: TokenClaims) -> AuthSession:
 def authenticate(access_token: str) -> AuthSession:
     """Return the live session behind an access token (with its user loaded)."""
     return live_session(read_access_token(access_token))
+
+
+def invited_shop_name(token: str) -> str:
+    """Return the name of the shop an open invite is for; InviteInvalid if used, expired or made up.
+
+    Read only: the invite page checks its link before showing the form; accept_invite decides.
+    """
+    name = db.session.scalar(
+        select(Shop.name)
+        .join(User, User.shop_id == Shop.id)
+        .join(Invite, Invite.user_id == User.id)
+        .where(
+            Invite.token_hash == token_digest(token),
+            Invite.used_at.is_(None),
+            Invite.expires_at > clock.now(),
+        )
+    )
+    if name is None:
+        raise InviteInvalid()
+    return name
 
 
 def accept_invite(token: str, password: str) -> SignedIn:

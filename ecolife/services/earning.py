@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from ecolife import clock, metrics, rules
 from ecolife.database import prebuilt, retry_conflicts
 from ecolife.errors import (
+    CodeCancelled,
     CodeExpired,
     CodeUsed,
     DomainError,
@@ -34,6 +35,7 @@ from ecolife.models import (
     EarningCode,
     EntryKind,
     LedgerEntry,
+    ReasonCode,
     RuleSettings,
     Scan,
     Shop,
@@ -101,7 +103,10 @@ def preview_code(text: str) -> CodePreview:
         raise ShopInactive()
     if one_time is not None:
         rules.check_code(
-            clock.now(), expires_at=one_time.expires_at, used=one_time.used_at is not None
+            clock.now(),
+            expires_at=one_time.expires_at,
+            used=one_time.used_at is not None,
+            cancelled=one_time.cancelled_at is not None,
         )
     return CodePreview(shop, one_time)
 
@@ -153,6 +158,9 @@ def _earn(
         metrics.scan_refused(refusal)
         raise
     except DomainError as refusal:
+        if found.code_id is not None:  # the counter screen shows why its code was refused
+            params = values(code_id=found.code_id, now=now, code=refusal.code)
+            prebuilt((CODE_REFUSED, params), conn=conn)
         idempotency.remember_refusal(user_id, key, digest, now, refusal, conn=conn)
         metrics.scan_refused(refusal)
         raise
@@ -241,6 +249,7 @@ SCAN_READ = idempotency.with_key(
         EarningCode.quantity.label("code_quantity"),
         EarningCode.expires_at.label("code_expires_at"),
         EarningCode.used_at.label("code_used_at"),
+        EarningCode.cancelled_at.label("code_cancelled_at"),
         func.coalesce(Shop.name, _CodeShop.name).label("shop_name"),
         func.coalesce(Shop.name_en, _CodeShop.name_en).label("shop_name_en"),
         func.coalesce(Shop.active, _CodeShop.active).label("shop_active"),
@@ -285,7 +294,12 @@ def _decide(found: Row, quantity: int | None, now: datetime) -> _Plan:
         raise UnknownCode()
     one_time = found.code_id is not None
     if one_time:
-        rules.check_code(now, expires_at=found.code_expires_at, used=found.code_used_at is not None)
+        rules.check_code(
+            now,
+            expires_at=found.code_expires_at,
+            used=found.code_used_at is not None,
+            cancelled=found.code_cancelled_at is not None,
+        )
         quantity = found.code_quantity
     else:
         if found.action_id is None or not found.action_active:
@@ -318,21 +332,32 @@ def _claim(conn: psycopg.Connection, code_id: int, user_id: int, now: datetime) 
     [claimed] = prebuilt((CLAIM, params), conn=conn)
     if not claimed:
         [[code]] = prebuilt((CODE_USED_AT, params), conn=conn)
-        raise CodeUsed() if code.used_at is not None else CodeExpired()
+        if code.used_at is not None:
+            raise CodeUsed()
+        raise CodeCancelled() if code.cancelled_at is not None else CodeExpired()
 
 
 _now = value("now", EarningCode.used_at.type)
+_waiting = and_(
+    EarningCode.used_at.is_(None),
+    EarningCode.cancelled_at.is_(None),
+    EarningCode.expires_at > _now,
+)
 CLAIM = (
     update(EarningCode)
-    .where(
-        EarningCode.id == bindparam("code_id"),
-        EarningCode.used_at.is_(None),
-        EarningCode.expires_at > _now,
-    )
+    .where(EarningCode.id == bindparam("code_id"), _waiting)
     .values(used_at=_now, used_by_id=value("user_id"))
     .returning(EarningCode.id)
 )
-CODE_USED_AT = select(EarningCode.used_at).where(EarningCode.id == bindparam("code_id"))
+CODE_USED_AT = select(EarningCode.used_at, EarningCode.cancelled_at).where(
+    EarningCode.id == bindparam("code_id")
+)
+# A refusal about the resident (cap, cooldown, suspension) on a code still waiting.
+CODE_REFUSED = (
+    update(EarningCode)
+    .where(EarningCode.id == value("code_id"), _waiting)
+    .values(refused_at=_now, refused_code=value("code"))
+)
 
 
 def _record(
@@ -353,7 +378,9 @@ def _record(
                 now=now,
                 delta=plan.points,
                 kind=EntryKind.EARN,
-                reason=f"{plan.action_code} x{plan.quantity}",
+                reason="",
+                reason_code=ReasonCode.SCAN,
+                reason_params={"action": plan.action_code, "quantity": plan.quantity},
                 actor_id=user_id,
                 redemption_id=None,
                 key=key,

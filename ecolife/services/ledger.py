@@ -14,11 +14,12 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.orm import selectinload
 
 from ecolife import clock
 from ecolife.errors import InsufficientPoints, NotFound
 from ecolife.extensions import db
-from ecolife.models import EntryKind, LedgerEntry, User
+from ecolife.models import EntryKind, LedgerEntry, ReasonCode, Shop, User
 from ecolife.pagination import Page, paginate
 from ecolife.services.unit import value, values
 
@@ -29,9 +30,10 @@ def posting(
     """Build the one statement that moves a balance and appends its entry; it answers the
     balance after, or no row when the balance would go below zero (then nothing changes).
 
-    Parameters: user_id, delta, kind, reason, now, shop_id, actor_id, and scan_id and
-    redemption_id unless they are given as expressions (a scalar subquery of a row that the
-    same statement inserts). The conditional UPDATE is the guard, whatever runs at once.
+    Parameters: user_id, delta, kind, reason, reason_code, reason_params, now, shop_id,
+    actor_id, and scan_id and redemption_id unless they are given as expressions (a scalar
+    subquery of a row that the same statement inserts). The conditional UPDATE is the
+    guard, whatever runs at once.
     Build it once and execute it many times: compiling is the costly part.
     """
     user_id, delta = _param(LedgerEntry.user_id), _param(LedgerEntry.delta)
@@ -65,6 +67,8 @@ ENTRY_COLUMNS = (
     LedgerEntry.kind,
     LedgerEntry.delta,
     LedgerEntry.reason,
+    LedgerEntry.reason_code,
+    LedgerEntry.reason_params,
     LedgerEntry.shop_id,
     LedgerEntry.scan_id,
     LedgerEntry.redemption_id,
@@ -86,8 +90,10 @@ def post_entry(
     delta: int,
     *,
     kind: str,
-    reason: str,
     now: datetime,
+    reason: str = "",
+    reason_code: str = ReasonCode.ADJUSTMENT,
+    reason_params: dict | None = None,
     shop_id: int | None = None,
     redemption_id: int | None = None,
     actor_id: int | None = None,
@@ -100,6 +106,8 @@ def post_entry(
             delta=delta,
             kind=kind,
             reason=reason,
+            reason_code=reason_code,
+            reason_params=reason_params or {},
             now=now,
             shop_id=shop_id,
             scan_id=None,
@@ -112,10 +120,23 @@ def post_entry(
     return balance
 
 
-def history(user_id: int, *, limit: int, cursor: str | None) -> Page:
-    """Return a resident's entries, newest first, a page at a time."""
-    stmt = select(LedgerEntry).where(LedgerEntry.user_id == user_id)
+def history(user_id: int, *, limit: int, cursor: str | None, shop_id: int | None = None) -> Page:
+    """Return a resident's entries (at one shop, if given), newest first, a page at a time,
+    with the scan and redemption each one's reason names."""
+    stmt = (
+        select(LedgerEntry)
+        .where(LedgerEntry.user_id == user_id)
+        .options(selectinload(LedgerEntry.scan), selectinload(LedgerEntry.redemption))
+    )
+    if shop_id is not None:
+        stmt = stmt.where(LedgerEntry.shop_id == shop_id)
     return paginate(stmt, LedgerEntry.id, limit=limit, cursor=cursor, newest_first=True)
+
+
+def shops_in_history(user_id: int) -> list[Shop]:
+    """List the shops that appear in a resident's ledger, by name."""
+    seen = select(LedgerEntry.shop_id).where(LedgerEntry.user_id == user_id)
+    return list(db.session.scalars(select(Shop).where(Shop.id.in_(seen)).order_by(Shop.name)))
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from ecolife.extensions import db
 from ecolife.models import (
     EntryKind,
     LedgerEntry,
+    ReasonCode,
     Redemption,
     RedemptionStatus,
     Reward,
@@ -192,7 +193,9 @@ def _hold(found: Row, user_id: int, key: str, digest: str, now: datetime) -> Red
                 expires_at=rules.redemption_expiry(limits_from(found, prefix="limit_"), now),
                 delta=-found.points,
                 kind=EntryKind.REDEEM,
-                reason=f"reward {found.reward_id}",
+                reason="",
+                reason_code=ReasonCode.REWARD,
+                reason_params={"reward_id": found.reward_id},
                 scan_id=None,
                 actor_id=user_id,
                 key=key,
@@ -315,6 +318,14 @@ def list_own_redemptions(user_id: int, *, limit: int, cursor: str | None) -> Pag
     return paginate(stmt, Redemption.id, limit=limit, cursor=cursor, newest_first=True)
 
 
+def list_pending_for_shop(shop_id: int, *, limit: int, cursor: str | None) -> Page:
+    """List the shop's redemptions still waiting to be handed over, newest first."""
+    stmt = select(Redemption).where(
+        Redemption.shop_id == shop_id, _pending, Redemption.expires_at > clock.now()
+    )
+    return paginate(stmt, Redemption.id, limit=limit, cursor=cursor, newest_first=True)
+
+
 def lookup_for_shop(shop_id: int, code: str) -> Redemption:
     """Find a redemption by its code for the shop's staff; other shops' answer NotFound."""
     redemption = db.session.scalar(select(Redemption).where(Redemption.code == normalise(code)))
@@ -379,7 +390,8 @@ def _refund(redemption_id: int, status: str, now: datetime, *, actor_id: int | N
         left.user_id,
         left.points,
         kind=EntryKind.REFUND,
-        reason=f"redemption {redemption_id} {status}",
+        reason_code=ReasonCode(f"redemption_{status}"),
+        reason_params={"redemption_id": redemption_id},
         now=now,
         shop_id=left.shop_id,
         redemption_id=redemption_id,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ecolife import clock, rules
 from ecolife.database import replica_reads
 from ecolife.models import Redemption, RedemptionStatus, Scan
+from ecolife.pagination import Page, paginate
 from ecolife.services.shops import get_shop
 
 
@@ -59,6 +60,12 @@ def shop_statement(shop_id: int, first_day: date, last_day: date) -> dict:
     with replica_reads() as session:
         figures = shop_period(session, shop_id, start, end)
     return {"shop_id": shop_id, "from": first_day, "to": last_day, **figures}
+
+
+def list_shop_scans(shop_id: int, *, limit: int, cursor: str | None) -> Page:
+    """List the scans credited at a shop, newest first."""
+    stmt = select(Scan).where(Scan.shop_id == shop_id)
+    return paginate(stmt, Scan.id, limit=limit, cursor=cursor, newest_first=True)
 
 
 def _scan_totals(

@@ -13,8 +13,21 @@ from ecolife.models import District, Invite, Role, Shop, User
 from ecolife.pagination import Page, paginate
 from ecolife.security import random_token
 from ecolife.services.accounts import add_account, create_invite
+from ecolife.shop_csv import csv_errors
 
-SHOP_FIELDS = ("name", "name_en", "district", "subdistrict", "address", "lat", "lon", "phone")
+ACCOUNT_EXISTS = "An account with this phone or email exists."
+UNKNOWN_DISTRICT = "Unknown district: give its code or its Thai or English name."
+SHOP_FIELDS = (
+    "name",
+    "name_en",
+    "district",
+    "subdistrict",
+    "address",
+    "lat",
+    "lon",
+    "phone",
+    "opening_hours",
+)
 
 
 @dataclass(frozen=True)
@@ -39,31 +52,75 @@ def import_shops(
     on_progress: Callable[[int], None] = lambda _n: None,
     commit: bool = True,
 ) -> list[NewShop]:
-    """Add many shops in one transaction: all of them, or none and every failing line.
+    """Add many shops in one transaction: all of them, or none and every problem of every line.
 
-    `errors` holds lines already refused while parsing; the rows are still tried so that
-    one report lists every problem. With commit=False the caller commits (a job records
-    its outcome in the same transaction).
+    `rows` hold each line's values that parsed, `errors` what parsing refused, by line and CSV
+    column. The district and the owner's account are checked on every line as well, so one
+    report lists everything. With commit=False the caller commits (a job records its outcome
+    in the same transaction).
     """
-    created, errors = [], dict(errors or {})
-    districts = district_finder()
+    created, found = [], dict(errors or {})
+    districts, logins = district_finder(), _logins_in_use(rows)
     for line, data in rows:
-        data = dict(data)
-        owner = data.pop("owner")
-        try:
-            with db.session.begin_nested():
-                created.append(_add_shop(data, owner, find_district=districts))
-        except ValidationFailed as exc:
-            errors[f"line {line}"] = exc.errors
-        except AccountExists:
-            errors[f"line {line}"] = {"owner": ["An account with this phone or email exists."]}
+        where = f"line {line}"
+        problems = {**_row_problems(data, districts, logins, line), **found.get(where, {})}
+        if not problems:
+            problems = _try_add(data, districts, created)
+        if problems:
+            found[where] = csv_errors(problems)
         on_progress(1)
-    if errors:
+    if found:
         db.session.rollback()
-        raise ValidationFailed(dict(sorted(errors.items(), key=_line_order)))
+        raise ValidationFailed(dict(sorted(found.items(), key=_line_order)))
     if commit:
         db.session.commit()
     return created
+
+
+def _row_problems(data: dict, find_district, logins: dict, line: int) -> dict[str, list[str]]:
+    """What the database says of a row: an unknown district, an owner's login in use."""
+    problems = {}
+    if "district" in data and find_district(data["district"]) is None:
+        problems["district"] = [UNKNOWN_DISTRICT]
+    owner = data.get("owner", {})
+    for field, column in (("email", "owner_email"), ("phone", "owner_phone")):
+        value = owner.get(field)
+        if value is None:
+            continue
+        first_line = logins.setdefault((field, value), line)
+        if first_line is None:
+            problems[column] = [ACCOUNT_EXISTS]
+        elif first_line != line:
+            problems[column] = [f"Also used in line {first_line}."]
+    return problems
+
+
+def _try_add(data: dict, find_district, created: list[NewShop]) -> dict:
+    shop = {k: v for k, v in data.items() if k != "owner"}
+    try:
+        with db.session.begin_nested():
+            created.append(_add_shop(shop, data["owner"], find_district=find_district))
+    except ValidationFailed as exc:
+        return exc.errors
+    except AccountExists:  # taken since _logins_in_use read them: the unique key decides
+        column = "owner_email" if data["owner"].get("email") else "owner_phone"
+        return {column: [ACCOUNT_EXISTS]}
+    return {}
+
+
+def _logins_in_use(rows: list[tuple[int, dict]]) -> dict[tuple[str, str], int | None]:
+    """The owners' emails and phones that already belong to an account (one read a file)."""
+    owners = [data.get("owner", {}) for _line, data in rows]
+    emails = {owner["email"] for owner in owners if owner.get("email")}
+    phones = {owner["phone"] for owner in owners if owner.get("phone")}
+    in_use: dict[tuple[str, str], int | None] = {}
+    taken = select(User.email, User.phone).where(
+        or_(User.email.in_(emails), User.phone.in_(phones))
+    )
+    for email, phone in db.session.execute(taken):
+        in_use.update({("email", email): None} if email in emails else {})
+        in_use.update({("phone", phone): None} if phone in phones else {})
+    return in_use
 
 
 def _line_order(item: tuple[str, object]) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from ecolife.web.dates import format_day, format_when
 from ecolife.web.session import console_user
 
 
@@ -34,3 +35,6 @@ def register_web(app: Flask) -> None:
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["console_user"] = console_user
+    # One way to write dates on every page (Thai: Buddhist era, as the resident app does).
+    app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_when, "when")

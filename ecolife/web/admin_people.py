@@ -2,17 +2,20 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from ecolife.errors import InsufficientPoints
 from ecolife.extensions import db
+from ecolife.ledger_text import describe
 from ecolife.models import Role
 from ecolife.services import ledger, residents
 from ecolife.web.forms import submit
-from ecolife.web.schemas import AdjustmentSchema, ReasonSchema, SearchArgs
+from ecolife.web.schemas import AdjustmentSchema, LedgerArgs, ReasonSchema, SearchArgs
 from ecolife.web.session import console_required, console_user
 
 bp = Blueprint("admin_residents", __name__, url_prefix="/admin/residents")
 admin_required = console_required(Role.ADMIN)
+bp.add_app_template_filter(describe, "ledger_reason")
 
 
 @bp.get("/")
@@ -29,19 +32,23 @@ def show(user_id: int):
     return _page(user_id, {}, {})
 
 
-@bp.post("/<int:user_id>/suspension")
+@bp.route("/<int:user_id>/suspension", methods=["GET", "POST"])
 @admin_required
 def suspension(user_id: int):
-    change = (
-        residents.suspend_resident
-        if request.form.get("suspend") == "1"
-        else residents.unsuspend_resident
-    )
+    """Suspending asks first: GET says what will happen and asks for the reason; POST does it."""
+    if request.method == "GET" and residents.get_resident(user_id).is_suspended:
+        return redirect(url_for(".show", user_id=user_id))
+    if request.method == "GET":
+        return _confirm_suspension(user_id, {}, {})
+    suspend = request.form.get("suspend") == "1"
+    change = residents.suspend_resident if suspend else residents.unsuspend_resident
     done, errors = submit(
         ReasonSchema(),
         request.form,
         lambda d: change(user_id, reason=d["reason"], actor_id=console_user().id),
     )
+    if done is None and suspend:
+        return _confirm_suspension(user_id, errors, request.form), 422
     if done is None:
         return _page(user_id, {"suspension": errors}, {"suspension": request.form}), 422
     flash(
@@ -71,11 +78,27 @@ def adjust(user_id: int):
     return redirect(url_for(".show", user_id=user_id))
 
 
+def _confirm_suspension(user_id: int, errors: dict, values):
+    return render_template(
+        "admin/resident_suspend.html",
+        resident=residents.get_resident(user_id),
+        errors=errors,
+        values=values,
+    )
+
+
 def _page(user_id: int, errors: dict, values: dict):
+    given = {name: value for name, value in request.args.items() if value}  # "All shops": ""
+    try:
+        args = LedgerArgs().load(given, unknown="exclude")
+    except ValidationError:
+        args = {"shop": None, "after": None}  # a hand-edited link: show the whole ledger
     return render_template(
         "admin/resident.html",
         resident=residents.get_resident(user_id),
-        entries=ledger.history(user_id, limit=50, cursor=request.args.get("after")),
+        entries=ledger.history(user_id, limit=50, cursor=args["after"], shop_id=args["shop"]),
+        shops=ledger.shops_in_history(user_id),
+        shop_id=args["shop"],
         events=residents.account_events(user_id),
         errors=errors,
         values=values,

@@ -17,7 +17,7 @@ from ecolife.web.session import console_required, console_user
 
 bp = Blueprint("admin_shops", __name__, url_prefix="/admin/shops")
 admin_required = console_required(Role.ADMIN)
-EDITABLE = ("name", "name_en", "district", "subdistrict", "address", "lat", "lon", "phone")
+EDITABLE = shops.SHOP_FIELDS
 # The CSV parser's own messages, as people should read them.
 CSV_MESSAGES = {
     NUL_CHARACTER: _l("Contains a NUL character. Save the file as CSV in UTF-8 and try again."),
@@ -71,18 +71,35 @@ def edit(shop_id: int):
     return _form("admin/shop_edit.html", shop, values, errors)
 
 
-@bp.post("/<int:shop_id>/active")
+@bp.route("/<int:shop_id>/suspend", methods=["GET", "POST"])
 @admin_required
-def set_active(shop_id: int):
-    active = request.form.get("active") == "1"
-    shops.update_shop(shop_id, {"active": active})
-    flash(_("The shop takes part again.") if active else _("The shop is suspended."))
+def suspend(shop_id: int):
+    """Ask first (GET), then suspend (POST): the shop's QR codes stop crediting points."""
+    shop = shops.get_shop(shop_id, include_inactive=True)
+    if not shop.active:
+        return redirect(url_for(".edit", shop_id=shop_id))
+    if request.method == "GET":
+        return render_template("admin/shop_suspend.html", shop=shop, errors={})
+    shops.update_shop(shop_id, {"active": False})
+    flash(_("The shop is suspended."))
     return redirect(url_for(".edit", shop_id=shop_id))
 
 
-@bp.post("/<int:shop_id>/rotate-qr")
+@bp.post("/<int:shop_id>/reinstate")
+@admin_required
+def reinstate(shop_id: int):
+    shops.update_shop(shop_id, {"active": True})
+    flash(_("The shop takes part again."))
+    return redirect(url_for(".edit", shop_id=shop_id))
+
+
+@bp.route("/<int:shop_id>/rotate-qr", methods=["GET", "POST"])
 @admin_required
 def rotate_qr(shop_id: int):
+    """Ask first (GET), then replace the QR (POST): the printed posters stop working."""
+    shop = shops.get_shop(shop_id, include_inactive=True)
+    if request.method == "GET":
+        return render_template("admin/shop_rotate_qr.html", shop=shop, errors={})
     shop_qr.rotate_shop_qr(shop_id)
     flash(_("The shop has a new QR code. Print the new poster: the old one no longer works."))
     return redirect(url_for(".edit", shop_id=shop_id))
@@ -133,16 +150,18 @@ def csv_template():
     )
 
 
-def problems_by_line(errors: dict) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
+def problems_by_line(errors: dict) -> dict[str, list[tuple[str, str]]]:
+    """Say a CSV import's problems in the reader's language: {place: [(column, message)]}."""
+    grouped: dict[str, list[tuple[str, str]]] = {}
     for key, messages in translate_errors(errors).items():
-        where, _dot, field = key.partition(".")
+        where, _dot, column = key.partition(".")
         if where.startswith("line"):
             label = where.replace("line", _("Line"))
         else:
             label = str(PLACES.get(where, where))
-        messages = [str(CSV_MESSAGES.get(m, m)) for m in messages]
-        grouped.setdefault(label, []).extend(f"{field}: {m}" if field else m for m in messages)
+        grouped.setdefault(label, []).extend(
+            (column, str(CSV_MESSAGES.get(m, m))) for m in messages
+        )
     return grouped
 
 

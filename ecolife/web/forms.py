@@ -41,6 +41,9 @@ MESSAGES: dict[str, Any] = {
         "Enter a Thai phone number such as 053 511 111."
     ),
     "Unknown district.": _l("Choose a district from the list."),
+    "Unknown district: give its code or its Thai or English name.": _l(
+        "No such district. Give the district's code or its Thai or English name."
+    ),
     "Unknown action.": _l("Choose an action from the list."),
     "Give a reason.": _l("Please give a reason."),
     "Give the owner's phone number or email.": _l("Give the owner's phone number or email."),
@@ -85,9 +88,14 @@ PATTERNS: list[tuple[re.Pattern, Any]] = [
         re.compile(r"^Must be less than or equal to (?P<max>[-\d.]+)\.$"),
         _l("Enter %(max)s or less."),
     ),
+    (
+        re.compile(r"^Give a whole number from (?P<min>-?\d+) to (?P<max>-?\d+)\.$"),
+        _l("Enter a whole number from %(min)s to %(max)s."),
+    ),
     (re.compile(r"^Must be one of: .*\.$"), _l("Choose one of the options.")),
     (re.compile(r"^Missing columns: (?P<columns>.+)\.$"), _l("Missing columns: %(columns)s.")),
     (re.compile(r"^Unknown columns: (?P<columns>.+)\.$"), _l("Unknown columns: %(columns)s.")),
+    (re.compile(r"^Also used in line (?P<line>\d+)\.$"), _l("Also used in line %(line)s.")),
 ]
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

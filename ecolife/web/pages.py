@@ -18,6 +18,7 @@ from ecolife.errors import InviteInvalid
 from ecolife.extensions import db
 from ecolife.services import accounts
 from ecolife.web.headers import CSP
+from ecolife.web.session import sign_in
 
 bp = Blueprint("pages", __name__)
 
@@ -55,22 +56,28 @@ def api_docs():
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept_invite(token: str):
-    error = None
-    if request.method == "POST":
-        password = request.form.get("password", "")
-        if len(password) < 8 or len(password) > 128:
-            error = _("Use 8 to 128 characters.")
-        elif password != request.form.get("password_again"):
-            error = _("The two passwords differ.")
-        else:
-            try:
-                accounts.accept_invite(token, password)
-            except InviteInvalid:
-                error = _("This invite link is invalid, already used or expired.")
-            else:
-                flash(_("Your password is set. You can sign in now."))
-                return redirect(url_for("console_auth.login_form"))
-    return render_template("invite.html", error=error), 422 if error else 200
+    """Check the link first; then the owner sets a password and lands in the shop console."""
+    try:
+        shop_name, error = accounts.invited_shop_name(token), None
+        if request.method == "POST":
+            error = _password_problem(request.form)
+        if request.method == "POST" and error is None:
+            sign_in(accounts.accept_invite(token, request.form["password"]))
+            flash(_("Your password is set. Welcome to your shop's console."))
+            return redirect(url_for("shop_console.dashboard"))
+    except InviteInvalid:
+        db.session.rollback()
+        return render_template("invite_invalid.html"), 404
+    return render_template("invite.html", shop_name=shop_name, error=error), 422 if error else 200
+
+
+def _password_problem(form) -> str | None:
+    password = form.get("password", "")
+    if len(password) < 8 or len(password) > 128:
+        return _("Use 8 to 128 characters.")
+    if password != form.get("password_again"):
+        return _("The two passwords differ.")
+    return None
 
 
 @bp.get("/problems/<code>")

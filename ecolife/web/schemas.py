@@ -28,6 +28,13 @@ class SearchArgs(Schema):
     after = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
+class LedgerArgs(Schema):
+    """A resident's ledger in the console: an optional shop and the page to start after."""
+
+    shop = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    after = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
 def last_days(days: int = 30) -> dict:
     """The default report range: the last `days` Bangkok days, today included."""
     today = rules.bangkok_day_start(clock.now()).date()

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ecolife import clock, rules
 from ecolife.api.earning_schemas import CodeRequestSchema
@@ -11,13 +12,37 @@ from ecolife.api.files import poster_file, private_file
 from ecolife.errors import NotFound, NotPending
 from ecolife.links import qr_link
 from ecolife.models import Role
-from ecolife.services import actions, earning, impact, redemptions, reports, shop_qr, shops
+from ecolife.services import (
+    actions,
+    counter_codes,
+    earning,
+    impact,
+    redemptions,
+    reports,
+    shop_qr,
+    shops,
+)
 from ecolife.web.forms import submit
 from ecolife.web.session import console_required, console_user
 
 bp = Blueprint("shop_console", __name__, url_prefix="/shop")
 staff_required = console_required(Role.SHOP_STAFF)
 CHART_DAYS = 14
+RECENT = 5  # rows of each list on the overview; their own pages show more
+PAGE_SIZE = 20
+# Why a resident's scan of a counter code was refused, as the staff should hear it.
+REFUSALS = {
+    "daily_cap_reached": _l(
+        "The customer has reached today's points limit and got no points. Cancel this code."
+    ),
+    "cooldown_active": _l(
+        "The customer earned points at this shop a moment ago and must wait before earning "
+        "again. Cancel this code."
+    ),
+    "account_suspended": _l("The customer's account is suspended: no points. Cancel this code."),
+    "shop_inactive": _l("This shop is suspended: residents cannot earn points here."),
+}
+REFUSED = _l("The customer's scan was refused. Cancel this code.")
 
 
 def _shop_id() -> int:
@@ -34,7 +59,25 @@ def dashboard():
         shop=shops.get_shop(_shop_id(), include_inactive=True),
         summary=reports.shop_summary(_shop_id()),
         days=days,
+        pending=redemptions.list_pending_for_shop(_shop_id(), limit=RECENT, cursor=None),
+        scans=reports.list_shop_scans(_shop_id(), limit=RECENT, cursor=None),
     )
+
+
+@bp.get("/pending")
+@staff_required
+def pending():
+    page = redemptions.list_pending_for_shop(
+        _shop_id(), limit=PAGE_SIZE, cursor=request.args.get("after")
+    )
+    return render_template("shop/pending.html", page=page)
+
+
+@bp.get("/scans")
+@staff_required
+def scans():
+    page = reports.list_shop_scans(_shop_id(), limit=PAGE_SIZE, cursor=request.args.get("after"))
+    return render_template("shop/scans.html", page=page)
 
 
 @bp.get("/qr")
@@ -87,6 +130,18 @@ def code_status(code_id: int):
     return jsonify(_code_status(earning.get_code(_shop_id(), code_id)))
 
 
+@bp.post("/codes/<int:code_id>/cancel")
+@staff_required
+def cancel_code(code_id: int):
+    if counter_codes.cancel_code(_shop_id(), code_id):
+        flash(_("The code is cancelled: nobody can scan it now."))
+        return redirect(url_for(".counter"))
+    flash(
+        _("This code could not be cancelled: it was already scanned, or it has expired."), "error"
+    )
+    return redirect(url_for(".code", code_id=code_id))
+
+
 @bp.get("/codes/<int:code_id>/qr.png")
 @staff_required
 def code_qr(code_id: int):
@@ -97,7 +152,11 @@ def code_qr(code_id: int):
 def _code_status(earning_code) -> dict:
     now = clock.now()
     seconds_left = max(0, int((earning_code.expires_at - now).total_seconds()))
-    return {"status": earning_code.status(now), "seconds_left": seconds_left}
+    status = earning_code.status(now)
+    refusal = None
+    if status == "active" and earning_code.refused_code:
+        refusal = str(REFUSALS.get(earning_code.refused_code, REFUSED))
+    return {"status": status, "seconds_left": seconds_left, "refusal": refusal}
 
 
 @bp.get("/redeem")

@@ -269,6 +269,7 @@
         var me = results[0], ledger = results[1].items, held = results[2].items.filter(function (r) { return r.status === "pending"; });
         var items = Object.keys(me.impact.items).reduce(function (sum, k) { return sum + me.impact.items[k]; }, 0);
         show(
+          suspendedNotice(me),
           h("section", { class: "balance" },
             h("p", { class: "muted" }, t("yourPoints")),
             h("p", { class: "big-number", "data-test": "balance" }, String(me.balance)),
@@ -282,16 +283,51 @@
               return h("li", {}, h("a", { href: "#/redemptions/" + r.id }, localName(r.reward), " · ", r.code));
             }))) : null,
           h("section", { class: "card" }, h("h2", {}, t("history")),
-            ledger.length ? h("ul", { class: "list history", "data-test": "history" }, ledger.map(historyRow)) : h("p", { class: "muted" }, t("noHistory"))),
+            ledger.length ? historyList(results[1]) : h("p", { class: "muted" }, t("noHistory"))),
           h("p", { class: "center" }, h("button", { type: "button", class: "linkish", onclick: signOut }, t("signOut")))
         );
       }), live(failed(homeScreen)));
   }
 
+  // A suspended resident learns it here, with the admin's reason, before a scan fails.
+  function suspendedNotice(me) {
+    if (!me.suspended) return null;
+    return h("section", { class: "message error notice", role: "alert", "data-test": "suspended" },
+      h("h2", {}, t("suspendedTitle")),
+      h("p", {}, t("suspendedText")),
+      me.suspended_reason ? h("p", { "data-test": "suspended-reason" }, t("suspendedReason", { reason: me.suspended_reason })) : null,
+      h("p", { "data-test": "suspended-contact" }, t("suspendedContact")));
+  }
+
+  // The whole ledger, a page at a time: "more" asks for the entries after the last one shown.
+  function historyList(page) {
+    var cursor = page.next_cursor;
+    var list = h("ul", { class: "list history", "data-test": "history" }, page.items.map(historyRow));
+    var problem = h("p", { class: "message error", role: "alert", hidden: true });
+    var more = h("button", { type: "button", class: "button secondary", "data-test": "more-history", hidden: !cursor }, t("moreHistory"));
+    more.addEventListener("click", function () {
+      more.disabled = true;
+      api("GET", "/me/ledger?limit=20&cursor=" + encodeURIComponent(cursor)).then(live(function (next) {
+        next.items.forEach(function (entry) { list.appendChild(historyRow(entry)); });
+        cursor = next.next_cursor;
+        more.hidden = !cursor;
+        problem.hidden = true;
+        more.disabled = false;
+      }), live(function (failure) {
+        problem.textContent = problemText(failure);
+        problem.hidden = more.disabled = false;
+      }));
+    });
+    return h("div", {}, list, problem, more);
+  }
+
+  // An entry: its kind and shop, why it exists (what was refused, the reward, the admin's
+  // reason, in the reader's language from the server), when, and the points.
   function historyRow(entry) {
     var when = new Date(entry.created_at).toLocaleString(lang === "th" ? "th-TH" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
     return h("li", {},
-      h("span", {}, words("kinds")[entry.kind] || entry.kind, entry.shop ? " · " + localName(entry.shop) : "", h("br"), h("small", { class: "muted" }, when)),
+      h("span", {}, words("kinds")[entry.kind] || entry.kind, entry.shop ? " · " + localName(entry.shop) : "", h("br"),
+        h("span", { "data-test": "reason" }, entry.reason), h("br"), h("small", { class: "muted" }, when)),
       h("strong", { class: entry.delta > 0 ? "plus" : "minus" }, (entry.delta > 0 ? "+" : "") + entry.delta));
   }
 
@@ -376,9 +412,9 @@
           }, h("strong", {}, action.name), h("small", {}, "+" + action.points + " " + t("points")));
         })),
         h("div", { class: "stepper" }, h("span", {}, t("howMany")),
-          h("button", { type: "button", class: "step", "aria-label": "-", onclick: function () { chosen.quantity = Math.max(1, chosen.quantity - 1); quantity.textContent = chosen.quantity; } }, "−"),
+          h("button", { type: "button", class: "step", "aria-label": t("fewer"), "data-test": "fewer", onclick: function () { chosen.quantity = Math.max(1, chosen.quantity - 1); quantity.textContent = chosen.quantity; } }, "−"),
           quantity,
-          h("button", { type: "button", class: "step", "aria-label": "+", onclick: function () { chosen.quantity = Math.min(5, chosen.quantity + 1); quantity.textContent = chosen.quantity; } }, "+")));
+          h("button", { type: "button", class: "step", "aria-label": t("more"), "data-test": "more", onclick: function () { chosen.quantity = Math.min(5, chosen.quantity + 1); quantity.textContent = chosen.quantity; } }, "+")));
     }
     show(h("h1", {}, localName(preview.shop)), body, button, outcome);
 
@@ -416,28 +452,100 @@
   }
 
   // ---------- shops and rewards ----------
+  var shopSearch = "";
+  var here = null; // { lat, lon } once the phone has told where it is
+
   function shopsScreen() {
     loading();
-    api("GET", "/shops?limit=100").then(live(function (page) {
-      show(h("h1", {}, t("shops")), h("ul", { class: "cards" }, page.items.map(function (shop) {
-        return h("li", {}, h("a", { class: "card link", href: "#/shops/" + shop.id },
-          h("strong", {}, localName(shop)), h("span", { class: "muted" }, shop.district_name),
-          h("span", { class: "pill" }, t("rewardsCount", { count: shop.rewards_count }))));
-      })), h("p", { class: "center" }, h("a", { href: "#/" }, t("back"))));
+    api("GET", "/shops?limit=100" + (shopSearch ? "&q=" + encodeURIComponent(shopSearch) : "")).then(live(function (page) {
+      var search = h("input", { id: "shop-search", type: "search", value: shopSearch, autocomplete: "off", enterkeyhint: "search" });
+      var status = h("p", { class: "muted", role: "status", "data-test": "near-status" }, here ? t("nearestFirst") : "");
+      var form = h("form", { class: "search", role: "search", onsubmit: function (event) {
+        event.preventDefault();
+        shopSearch = search.value.trim();
+        shopsScreen();
+      } }, h("label", { for: "shop-search" }, t("searchShops")),
+      h("div", { class: "search-row" }, search, h("button", { type: "submit", class: "button" }, t("search"))));
+      var near = navigator.geolocation ? h("button", { type: "button", class: "button secondary", "data-test": "near-me", onclick: function () {
+        status.textContent = t("locating");
+        navigator.geolocation.getCurrentPosition(live(function (position) {
+          here = { lat: position.coords.latitude, lon: position.coords.longitude };
+          shopsScreen();
+        }), live(function () { status.textContent = t("noLocation"); }), { timeout: 15000, maximumAge: 300000 });
+      } }, t("nearMe")) : null;
+      var items = here ? byDistance(page.items) : page.items;
+      show(h("h1", {}, t("shops")), form, near, status,
+        items.length ? h("ul", { class: "cards", "data-test": "shops" }, items.map(shopCard))
+          : h("p", { class: "muted", "data-test": "no-shops" }, t("noShopsFound", { q: shopSearch })),
+        h("p", { class: "center" }, h("a", { href: "#/" }, t("back"))));
     }), live(failed(shopsScreen)));
+  }
+
+  function shopCard(shop) {
+    var km = distanceKm(shop);
+    return h("li", {}, h("a", { class: "card link", href: "#/shops/" + shop.id, "data-test": "shop" },
+      h("strong", {}, localName(shop)), h("span", { class: "muted" }, shop.district_name),
+      km !== null ? h("span", { "data-test": "distance" }, t("away", { distance: distanceText(km) })) : null,
+      h("span", { class: "pill" }, t("rewardsCount", { count: shop.rewards_count }))));
+  }
+
+  // Shops without a position go last, in the server's order.
+  function byDistance(shops) {
+    return shops.map(function (shop, i) { return { shop: shop, km: distanceKm(shop), i: i }; })
+      .sort(function (a, b) {
+        if (a.km === null || b.km === null) return (a.km === null) - (b.km === null) || a.i - b.i;
+        return a.km - b.km;
+      })
+      .map(function (row) { return row.shop; });
+  }
+
+  // Great-circle distance from the phone to a shop (haversine), or null if either is unknown.
+  function distanceKm(shop) {
+    if (!here || shop.lat === null || shop.lon === null || shop.lat === undefined) return null;
+    var rad = Math.PI / 180, dLat = (shop.lat - here.lat) * rad, dLon = (shop.lon - here.lon) * rad;
+    var a = Math.pow(Math.sin(dLat / 2), 2) + Math.cos(here.lat * rad) * Math.cos(shop.lat * rad) * Math.pow(Math.sin(dLon / 2), 2);
+    return 6371 * 2 * Math.asin(Math.sqrt(a));
+  }
+
+  function distanceText(km) {
+    if (km < 1) return t("metres", { n: Math.round(km * 100) * 10 });
+    return t("kilometres", { n: (Math.round(km * 10) / 10).toLocaleString(lang === "th" ? "th-TH" : "en-GB") });
+  }
+
+  // A plain link: nothing is fetched from the map's site until the resident opens it.
+  function mapUrl(shop) {
+    return "https://www.openstreetmap.org/?mlat=" + shop.lat + "&mlon=" + shop.lon + "#map=17/" + shop.lat + "/" + shop.lon;
+  }
+
+  // +6653511111 as Thais write it: 053 511 111 (Bangkok 02 XXX XXXX, mobiles 08X XXX XXXX).
+  function nationalPhone(phone) {
+    var digits = phone.indexOf("+66") === 0 ? "0" + phone.slice(3) : phone;
+    var head = digits.indexOf("02") === 0 ? 2 : 3;
+    return digits.length < 9 ? digits : digits.slice(0, head) + " " + digits.slice(head, head + 3) + " " + digits.slice(head + 3);
+  }
+
+  function shopFacts(shop) {
+    var place = [shop.address, shop.subdistrict ? t("subdistrictOf", { name: shop.subdistrict }) : null,
+      t("districtOf", { name: shop.district_name })].filter(Boolean).join(lang === "th" ? " " : ", ");
+    return h("dl", { class: "facts card", "data-test": "shop-facts" },
+      h("dt", {}, t("address")), h("dd", { "data-test": "shop-address" }, place),
+      shop.phone ? [h("dt", {}, t("phone")), h("dd", {}, h("a", { href: "tel:" + shop.phone, "data-test": "shop-phone" }, nationalPhone(shop.phone)))] : null,
+      shop.opening_hours ? [h("dt", {}, t("openingHours")), h("dd", { "data-test": "shop-hours" }, shop.opening_hours)] : null,
+      shop.lat !== null && shop.lon !== null ? h("dd", {}, h("a", { href: mapUrl(shop), target: "_blank", rel: "noopener", "data-test": "map-link" }, t("onMap"))) : null);
   }
 
   function shopScreen(id) {
     loading();
     Promise.all([api("GET", "/shops/" + id), api("GET", "/me")]).then(live(function (results) {
       var shop = results[0], balance = results[1].balance;
-      show(h("h1", {}, localName(shop)), h("p", { class: "muted" }, shop.district_name),
+      show(h("h1", {}, localName(shop)), shopFacts(shop), h("h2", {}, t("rewards")),
         shop.rewards.length ? h("ul", { class: "rewards" }, shop.rewards.map(function (reward) {
           var enough = balance >= reward.points;
           return h("li", { class: "card reward", "data-test": "reward" },
             reward.image_url ? h("img", { src: reward.image_url, alt: "", class: "reward-img" }) : null,
-            h("div", {}, h("strong", {}, reward.name), reward.description ? h("p", { class: "muted" }, reward.description) : null,
-              reward.stock_left !== null && reward.stock_left !== undefined ? h("small", { class: "muted" }, t("stockLeft", { count: reward.stock_left })) : null),
+            h("div", {}, h("h3", { class: "reward-name", "data-test": "reward-name" }, reward.name),
+              reward.description ? h("p", { class: "muted" }, reward.description) : null,
+              reward.stock_left !== null && reward.stock_left !== undefined ? h("p", { class: "muted", "data-test": "reward-stock" }, t("stockLeft", { count: reward.stock_left })) : null),
             h("div", { class: "reward-cost" }, h("strong", {}, reward.points + " " + t("points")),
               h("button", { type: "button", class: "button", disabled: !enough, "data-test": "request", onclick: function () { requestReward(reward); } },
                 enough ? t("request") : t("notEnough"))));

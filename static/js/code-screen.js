@@ -6,6 +6,7 @@
   var statusUrl = screen.dataset.statusUrl;
   var deadline = Date.now() + Number(screen.dataset.secondsLeft) * 1000;
   var countdown = document.getElementById("countdown");
+  var refusal = document.getElementById("refusal");
 
   function show(status) {
     screen.dataset.status = status;
@@ -28,6 +29,9 @@
         if (body) {
           deadline = Date.now() + body.seconds_left * 1000;
           show(body.status);
+          // Why a resident's scan was refused, in the staff's language (said by the server).
+          refusal.textContent = body.refusal || "";
+          refusal.hidden = !body.refusal;
         }
       })
       .catch(function () { /* a dropped poll is retried on the next tick */ })

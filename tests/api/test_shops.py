@@ -243,3 +243,45 @@ def test_admin_routes_refuse_anonymous_residents_and_shop_staff(
         assert response.status_code == 403
         assert response.get_json()["code"] == "forbidden"
     assert count(app, Shop) == 1
+
+
+def test_a_shop_shows_the_opening_hours_an_admin_gave_it(client, make_admin, make_shop):
+    shop_id, _staff = make_shop()
+    admin = make_admin()
+    assert client.get(f"{SHOPS}/{shop_id}").get_json()["opening_hours"] is None
+    response = client.patch(
+        f"{ADMIN_SHOPS}/{shop_id}",
+        json={"opening_hours": "  ทุกวัน 8:00–17:00  "},
+        headers=bearer(admin),
+    )
+    assert response.status_code == 200
+    assert client.get(f"{SHOPS}/{shop_id}").get_json()["opening_hours"] == "ทุกวัน 8:00–17:00"
+    listed = client.get(SHOPS).get_json()["items"]
+    assert [shop["opening_hours"] for shop in listed] == ["ทุกวัน 8:00–17:00"]
+
+
+def test_opening_hours_longer_than_120_characters_are_refused(client, make_admin, make_shop):
+    shop_id, _staff = make_shop()
+    response = client.patch(
+        f"{ADMIN_SHOPS}/{shop_id}", json={"opening_hours": "x" * 121}, headers=bearer(make_admin())
+    )
+    assert response.status_code == 422
+    assert "opening_hours" in response.get_json()["errors"]
+
+
+def test_the_public_list_finds_shops_by_name_or_district(client, make_shop):
+    make_shop("ร้านกาแฟ")
+    make_shop("ร้านข้าวซอย", district="li")
+    coffee = client.get(SHOPS, query_string={"q": "กาแฟ"}).get_json()["items"]
+    assert [shop["name"].split()[0] for shop in coffee] == ["ร้านกาแฟ"]
+    in_li = client.get(SHOPS, query_string={"q": "ลี้"}).get_json()["items"]
+    assert [shop["name"].split()[0] for shop in in_li] == ["ร้านข้าวซอย"]
+    by_english = client.get(SHOPS, query_string={"q": "TEST SHOP"}).get_json()["items"]
+    assert len(by_english) == 2
+    assert client.get(SHOPS, query_string={"q": "ไม่มีร้านนี้"}).get_json()["items"] == []
+
+
+def test_a_search_longer_than_80_characters_is_a_validation_error(client):
+    response = client.get(SHOPS, query_string={"q": "x" * 81})
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "validation_error"

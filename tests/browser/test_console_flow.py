@@ -41,12 +41,11 @@ def add_shop(page) -> str:
 
 
 def set_up_staff(page, invite_path: str) -> None:
-    """As the new owner: set a password, sign in, add a reward worth 10 points."""
+    """As the new owner: set a password (which signs them in), add a reward worth 10 points."""
     page.goto(invite_path)
     page.fill("#password", PASSWORD)
     page.fill("#password_again", PASSWORD)
     page.click("button[type=submit]")
-    sign_in(page, STAFF_EMAIL)
     page.wait_for_url("**/shop/")
     page.goto("/shop/rewards/")
     page.click("[data-test=new-reward]")

@@ -60,11 +60,9 @@ def test_the_database_refuses_raw_sql_changes(app, entry_id, sql):
         with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
             conn.execute(text(sql))
         with db.engine.connect() as conn:
-            assert conn.execute(text("SELECT delta, reason FROM ledger_entries")).one() == (
-                5,
-                "bag x1",
-            )
-
+            assert conn.execute(
+                text("SELECT delta, reason_code, reason_params FROM ledger_entries")
+            ).one() == (5, "scan", {"action": "bag", "quantity": 1})
 
 
 def test_postgres_refuses_changes_even_outside_the_app(app, entry_id):

@@ -95,8 +95,8 @@ def test_suspending_and_rotating_a_shop(admin_client, app, make_shop, shop_token
     old_token = shop_token(shop_id)
     client = admin_client()
     page = f"/admin/shops/{shop_id}"
-    assert post_form(client, f"{page}/active", {"active": "0"}, page=page).status_code == 302
-    assert post_form(client, f"{page}/rotate-qr", {}, page=page).status_code == 302
+    assert post_form(client, f"{page}/suspend", {}).status_code == 302
+    assert post_form(client, f"{page}/rotate-qr", {}).status_code == 302
     assert shop_token(shop_id) != old_token
     with app.app_context():
         assert db.session.get(Shop, shop_id).active is False
@@ -122,8 +122,10 @@ def test_a_csv_import_lists_every_bad_row_and_imports_nothing(admin_client, app,
     )
     page = text(import_csv(client, csv_text.encode(), run_jobs))
     assert "Nothing was imported" in page
-    assert "Line 3" in page and "name: Please fill this in." in page
-    assert "Line 4" in page and "Enter an email address" in page
+    assert "Line 3" in page and "<code>name</code>: Please fill this in." in page
+    # Line 4's problems all at once: the schema's (email) and the database's (district).
+    assert "<code>district</code>: No such district. Give the district" in page
+    assert "<code>owner_email</code>: Enter an email address" in page
     with app.app_context():
         assert db.session.query(Shop).count() == 0
 

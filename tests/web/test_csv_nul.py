@@ -38,7 +38,7 @@ def test_the_console_names_the_line_of_an_unreadable_row(
     sign_in(client, make_admin().user.email, lang="en")
     page = text(import_csv(client, HEADER + GOOD + row + ALSO_GOOD, run_jobs))
     assert "Nothing was imported" in page
-    assert "Line 3" in page and f"name: {message}" in page
+    assert "Line 3" in page and f"<code>name</code>: {message}" in page
     assert "Line 2" not in page and "Line 4" not in page
     assert "\x00" not in page
     assert shops_and_users(app) == (0, 1)  # only the admin
@@ -63,6 +63,6 @@ def test_the_cli_names_the_line_and_exits_without_a_traceback(runner, app, tmp_p
     result = runner.invoke(args=["import-shops", str(csv_file)])
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit), result.exception
-    assert "line 3" in result.output and message in result.output
+    assert f"  Line 3: name: {message}" in result.output
     assert "Traceback" not in result.output
     assert shops_and_users(app) == (0, 0)

@@ -29,6 +29,7 @@ def test_the_owner_sets_a_password_and_can_log_in(client, invite_path):
         invite_path, data={"csrf_token": token, "password": PASSWORD, "password_again": PASSWORD}
     )
     assert response.status_code == 302
+    assert response.headers["Location"] == "/shop/"
     login = client.post(
         "/api/v1/auth/login", json={"login": "new@example.com", "password": PASSWORD}
     )
@@ -68,11 +69,11 @@ def test_the_page_speaks_english_when_asked(client, invite_path):
     assert "Choose a password for your shop account." in html
 
 
-def test_a_made_up_invite_is_refused(client):
-    path = "/invite/made-up"
-    token = csrf_token(client, path)
-    response = client.post(
-        path, data={"csrf_token": token, "password": PASSWORD, "password_again": PASSWORD}
-    )
-    assert response.status_code == 422
-    assert "ลิงก์เชิญนี้ไม่ถูกต้อง" in response.get_data(as_text=True)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_made_up_invite_is_refused_before_any_form(client, method):
+    form = {"csrf_token": csrf_token(client, "/login"), "password": PASSWORD}
+    response = getattr(client, method)("/invite/made-up", data={**form, "password_again": PASSWORD})
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "ลิงก์เชิญนี้ใช้ไม่ได้" in page
+    assert 'name="password"' not in page
