@@ -63,6 +63,14 @@ class PdfCanvas:
         pdf.add_page()
         self.pdf = pdf
 
+    def close(self) -> None:
+        """Close the font files: fontTools reads them lazily and keeps them open (a ZIP of
+        500 posters would otherwise hold 1,000 open files until garbage collection)."""
+        for font in self.pdf.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
+
     def rectangle(self, box: Box, fill: Colour) -> None:
         left, top, right, bottom = box
         self.pdf.set_fill_color(*fill)
@@ -143,16 +151,11 @@ def _dark_runs(code: Image.Image) -> Iterator[tuple[int, int, int]]:
 def poster_pdf(info: PosterInfo) -> bytes:
     """Return the poster as a one-page vector A5 PDF whose text can be copied."""
     canvas = PdfCanvas()
-    draw_poster(canvas, info)
-    canvas.pdf.set_title(info.name_th)
-    canvas.pdf.set_lang("th")
-    canvas.pdf.set_creator("EcoLife")
     try:
+        draw_poster(canvas, info)
+        canvas.pdf.set_title(info.name_th)
+        canvas.pdf.set_lang("th")
+        canvas.pdf.set_creator("EcoLife")
         return bytes(canvas.pdf.output())
     finally:
-        # fontTools reads the font files lazily and keeps them open: close them now, not at
-        # garbage collection (a ZIP of 500 posters would hold 1,000 open files).
-        for font in canvas.pdf.fonts.values():
-            ttfont = getattr(font, "ttfont", None)
-            if ttfont is not None:
-                ttfont.close()
+        canvas.close()
