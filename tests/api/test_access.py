@@ -5,7 +5,7 @@ import pytest
 from tests.factories import PASSWORD, bearer, redeem
 
 WHO = ("anonymous", "resident_a", "resident_b", "staff_x", "staff_y", "admin")
-OK = {200, 201, 204}
+OK = {200, 201, 202, 204}
 
 
 @pytest.fixture
@@ -79,6 +79,7 @@ TABLE = [
         ("admin",),
     ),
     ("post", "/api/v1/admin/shops/{shop_x}/rotate-qr", None, ("admin",)),
+    ("post", "/api/v1/admin/shops/posters", None, ("admin",)),
     ("get", "/api/v1/admin/shops/{shop_x}/poster.png", None, ("admin",)),
 ]
 # Denials that are 404, not 403: the caller has the right role but the object is not theirs.

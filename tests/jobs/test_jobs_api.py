@@ -23,7 +23,7 @@ def shops_csv(count: int) -> bytes:
     return (HEADER + rows).encode()
 
 
-def upload(client, admin, data: bytes):
+def upload(client, caller, data: bytes):
     # Encoded here, in memory: the test client would spool a large body to a temporary
     # file that it leaves open when the app refuses it (413) unread.
     boundary, body = encode_multipart(
@@ -33,7 +33,7 @@ def upload(client, admin, data: bytes):
         "/api/v1/admin/shops/import",
         data=body,
         content_type=f"multipart/form-data; boundary={boundary}",
-        headers=bearer(admin),
+        headers=bearer(caller) if caller else {},
     )
 
 
@@ -109,6 +109,14 @@ def test_only_the_admin_who_queued_a_job_sees_it(client, make_admin, make_reside
     assert client.get(url, headers=bearer(make_resident())).status_code == 403
     assert client.get(url).status_code == 401
     assert client.get("/api/v1/admin/jobs/99999", headers=bearer(owner)).status_code == 404
+
+
+def test_only_admins_may_queue_an_import(client, make_resident, make_shop):
+    """The import reads a multipart body, so it is not in the access table's JSON rows."""
+    _shop_id, staff = make_shop()
+    assert upload(client, None, shops_csv(1)).status_code == 401
+    for caller in (make_resident(), staff):
+        assert upload(client, caller, shops_csv(1)).status_code == 403
 
 
 def test_progress_is_visible_while_the_import_is_still_uncommitted(
