@@ -38,7 +38,7 @@ run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 # server and stops with it.
 run: install
 	$(VENV)/bin/ecolife db upgrade
-	$(VENV)/bin/ecolife seed-demo
+	$(VENV)/bin/ecolife seed-demo --history
 	@echo "EcoLife on http://127.0.0.1:$(PORT)  (API docs: /api/docs; links and QR codes: $$PUBLIC_BASE_URL), with a job worker"
 	@$(VENV)/bin/ecolife worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \

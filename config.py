@@ -143,6 +143,19 @@ class Config:
     # Unexpected errors go to Sentry (or a compatible service) when set.
     SENTRY_DSN = _env("SENTRY_DSN")
 
+    # The public /impact map's tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (with
+    # its attribution, which the map shows). Unset: the map draws its markers without tiles,
+    # and the page loads nothing from another site. The server's origin is added to img-src.
+    MAP_TILE_URL = _env("MAP_TILE_URL")
+    MAP_TILE_ATTRIBUTION = _env("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+    # The open data's licence (/open-data/, catalog.json) and whom to ask about it.
+    OPEN_DATA_LICENSE = _env("OPEN_DATA_LICENSE", "Open Data Commons Attribution License")
+    OPEN_DATA_LICENSE_URL = _env(
+        "OPEN_DATA_LICENSE_URL", "https://opendatacommons.org/licenses/by/1-0/"
+    )
+    OPEN_DATA_CONTACT_NAME = _env("OPEN_DATA_CONTACT_NAME", "EcoLife programme office")
+    OPEN_DATA_CONTACT_EMAIL = _env("OPEN_DATA_CONTACT_EMAIL")
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
@@ -157,6 +170,8 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = True
     PUBLIC_BASE_URL = "http://ecolife.test"
+    # Tests load no map tiles, whatever the environment says.
+    MAP_TILE_URL = None
 
 
 class ProductionConfig(Config):

@@ -18,8 +18,8 @@ from ecolife import clock, create_app
 from ecolife.extensions import db
 from ecolife.models import (
     Action,
+    Area,
     AuthSession,
-    District,
     Impact,
     LedgerEntry,
     Reward,
@@ -62,13 +62,15 @@ def main() -> None:
 
 
 def add_shops(extra: int) -> list[dict]:
-    districts = list(db.session.scalars(select(District.code).order_by(District.code)))
+    tambon_codes = select(Area.code).where(Area.level == "tambon").order_by(Area.code)
+    tambons = list(db.session.scalars(tambon_codes))
     rows = [
         {
             "name": f"ร้านทดสอบ {n}",
             "name_en": f"Bench shop {n}",
             "qr_token": random_token(),
-            "district_code": districts[n % len(districts)],
+            "district_code": tambons[n % len(tambons)][:4],
+            "tambon_code": tambons[n % len(tambons)],
             "active": True,
         }
         for n in range(extra)

@@ -4,6 +4,7 @@ import csv
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask
@@ -28,8 +29,8 @@ def main() -> None:
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to `flask`/`ecolife`."""
     commands = (
-        create_admin, seed_demo, import_shops, posters, verify_ledger, expire_redemptions, worker,
-        backup, restore,
+        create_admin, seed_demo, import_shops, import_areas, posters, verify_ledger,
+        expire_redemptions, refresh_public_figures, worker, backup, restore,
     )
     for command in commands:
         app.cli.add_command(command)
@@ -40,8 +41,16 @@ def register_commands(app: Flask) -> None:
 @click.option("--email", required=True)
 @click.option("--password", required=True)
 @click.option("--name", "display_name", default="Admin", show_default=True)
-def create_admin(email: str, password: str, display_name: str) -> None:
-    """Create an admin (or reset an existing admin's password)."""
+@click.option(
+    "--area",
+    "area_code",
+    default=None,
+    help="District or sub-district code (e.g. 5104, 510401) the admin manages; "
+    "the province's code makes them province-wide again. Omitted: a new admin is "
+    "province-wide, an existing one keeps their area.",
+)
+def create_admin(email: str, password: str, display_name: str, area_code: str | None) -> None:
+    """Create an admin (or reset an existing admin's password), province-wide or scoped."""
     from ecolife.identity import normalize_email
     from ecolife.services import accounts
 
@@ -51,15 +60,27 @@ def create_admin(email: str, password: str, display_name: str) -> None:
     if not 8 <= len(password) <= 128:
         raise click.BadParameter("use 8 to 128 characters", param_hint="--password")
     try:
-        user = accounts.create_admin(email=normalised, password=password, display_name=display_name)
+        user = accounts.create_admin(
+            email=normalised, password=password, display_name=display_name, area_code=area_code
+        )
     except AccountExists as exc:
         raise click.ClickException(f"{normalised} belongs to a non-admin account") from exc
-    click.echo(f"Admin ready: {user.email} (id {user.id})")
+    except ValidationFailed as exc:
+        raise click.BadParameter(
+            f"no district or sub-district has the code {area_code!r}", param_hint="--area"
+        ) from exc
+    area = user.admin_area_code or "the whole province"
+    click.echo(f"Admin ready: {user.email} (id {user.id}), manages {area}")
 
 
 @click.command("seed-demo")
 @with_appcontext
-def seed_demo() -> None:
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Also six past months of demo residents scanning and redeeming, and publish them.",
+)
+def seed_demo(history: bool) -> None:
     """Add 13 sample partner shops in Lamphun, demo accounts and rewards (idempotent)."""
     from ecolife.services.demo import DEMO_LOGINS, seed_demo_data
 
@@ -67,6 +88,22 @@ def seed_demo() -> None:
     click.echo(f"Demo data ready ({created} new shops).")
     for role, login, password in DEMO_LOGINS:
         click.echo(f"  {role:<10} {login:<28} password: {password}")
+    if history:
+        from ecolife.services.demo_history import MONTHS, seed_demo_history
+        from ecolife.services.public_figures_refresh import refresh_public_figures as publish
+
+        click.echo(f"Adding {MONTHS} months of demo history (once; about half a minute)…")
+        scans = seed_demo_history()
+        click.echo(f"Demo history ready ({scans} new scans); {publish()} public figures published.")
+
+
+@click.command("refresh-public-figures")
+@with_appcontext
+def refresh_public_figures() -> None:
+    """Publish the figures of every whole month now (the worker does it every night)."""
+    from ecolife.services.public_figures_refresh import refresh_public_figures as publish
+
+    click.echo(f"{publish()} public figure cells published.")
 
 
 @click.command("import-shops")
@@ -82,15 +119,42 @@ def import_shops(csv_file: Path) -> None:
         with click.progressbar(length=len(rows), label="Importing shops") as bar:
             created = shops.import_shops(rows, errors=errors, on_progress=bar.update)
     except ValidationFailed as exc:
-        click.echo("Nothing was imported. Fix these rows and try again:", err=True)
-        for where, problems in _import_problems(exc.errors):
-            click.echo(f"  {where}: {problems}", err=True)
-        sys.exit(1)
+        _refuse_import(exc.errors)
     except csv.Error as exc:
         raise click.ClickException(f"cannot read {csv_file}: {exc}") from exc
     click.echo(f"Imported {len(created)} shops. Owner invite links:")
     for new_shop in created:
         click.echo(f"  {new_shop.shop.name}: {new_shop.invite_url}")
+
+
+@click.command("import-areas")
+@with_appcontext
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_areas(csv_file: Path) -> None:
+    """Load a province's areas (code,parent_code,name_th,name_en,lat,lon), all or nothing."""
+    from ecolife.services import areas
+    from ecolife.shop_csv import decode_csv
+
+    try:
+        imported = areas.import_areas(decode_csv(csv_file.read_bytes()))
+    except ValidationFailed as exc:
+        _refuse_import(exc.errors)
+    except csv.Error as exc:
+        raise click.ClickException(f"cannot read {csv_file}: {exc}") from exc
+    levels = imported.by_level
+    click.echo(
+        f"Imported {imported.added + imported.updated} areas ({imported.added} new, "
+        f"{imported.updated} updated): {levels['province']} provinces, "
+        f"{levels['amphoe']} districts, {levels['tambon']} sub-districts."
+    )
+
+
+def _refuse_import(errors: dict) -> NoReturn:
+    """Say every problem of a refused import (nothing was imported) and exit with 1."""
+    click.echo("Nothing was imported. Fix these rows and try again:", err=True)
+    for where, problems in _import_problems(errors):
+        click.echo(f"  {where}: {problems}", err=True)
+    sys.exit(1)
 
 
 def _import_problems(errors: dict) -> list[tuple[str, str]]:

@@ -124,3 +124,15 @@ class ImageTooLarge(DomainError):
     """An image whose pixel size is beyond a reward picture's budget (params: megapixels)."""
 
     code = "image_too_large"
+
+
+class TargetNotReached(DomainError):
+    """A declaration for an area whose participation has not reached its target (params: area)."""
+
+    code = "target_not_reached"
+
+
+class DeclarationExists(DomainError):
+    """The same declaration (area, village, title and date) is already recorded (params: id)."""
+
+    code = "declaration_exists"

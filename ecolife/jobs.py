@@ -167,6 +167,17 @@ def prune(timestamp: int) -> None:
     log.info("pruned", extra={"event": "upkeep", **{f"pruned_{k}": v for k, v in counts.items()}})
 
 
+@queue.periodic(cron="7 17 * * *", periodic_id="public-figures")  # 00:07 in Bangkok
+@queue.task(name="ecolife.refresh_public_figures", queue=UPKEEP_QUEUE, queueing_lock="figures")
+@in_app_context
+def refresh_public_figures(timestamp: int) -> None:
+    """Rebuild the published monthly figures (/impact, open data) once a month has ended."""
+    from ecolife.services.public_figures_refresh import refresh_public_figures as rebuild
+
+    cells = rebuild()
+    log.info("public figures rebuilt", extra={"event": "upkeep", "public_cells": cells})
+
+
 @queue.periodic(cron="*/5 * * * *", periodic_id="retry-stalled")
 @queue.task(name="ecolife.retry_stalled_jobs", queue=UPKEEP_QUEUE, queueing_lock="stalled")
 async def retry_stalled_jobs(timestamp: int) -> None:

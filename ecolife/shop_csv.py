@@ -12,6 +12,7 @@ from ecolife.errors import ValidationFailed
 COLUMNS = (
     "name",
     "name_en",
+    "tambon_code",
     "district",
     "subdistrict",
     "address",
@@ -22,7 +23,8 @@ COLUMNS = (
     "owner_email",
     "owner_phone",
 )
-REQUIRED_COLUMNS = {"name", "district", "owner_name"}
+# The district follows from the sub-district (tambon_code: its code, Thai or English name).
+REQUIRED_COLUMNS = {"name", "tambon_code", "owner_name"}
 OWNER_COLUMNS = {"owner_name": "display_name", "owner_email": "email", "owner_phone": "phone"}
 OWNER_FIELDS = {field: column for column, field in OWNER_COLUMNS.items()}
 # PostgreSQL text holds neither NUL nor lone surrogates (what bytes that are not UTF-8 become).
@@ -36,8 +38,13 @@ NOT_UTF8 = (
 
 def read_shop_csv(data: bytes) -> tuple[list[tuple[int, dict]], dict[str, dict]]:
     """Decode a CSV file's bytes and parse them; text that is not UTF-8 is reported by line."""
-    # surrogateescape keeps undecodable bytes as lone surrogates, so their row can be named.
-    return parse_shop_csv(data.decode("utf-8-sig", errors="surrogateescape"))
+    return parse_shop_csv(decode_csv(data))
+
+
+def decode_csv(data: bytes) -> str:
+    """A CSV file's text without its BOM; bytes that are not UTF-8 become lone surrogates,
+    which unstorable_columns names by row and column."""
+    return data.decode("utf-8-sig", errors="surrogateescape")
 
 
 def parse_shop_csv(text: str) -> tuple[list[tuple[int, dict]], dict[str, dict]]:
@@ -47,7 +54,7 @@ def parse_shop_csv(text: str) -> tuple[list[tuple[int, dict]], dict[str, dict]]:
     account) run on it too and one report lists every problem of every row.
     """
     reader = csv.DictReader(io.StringIO(text))
-    header = _unstorable(dict(enumerate(reader.fieldnames or ())))
+    header = unstorable_columns(dict(enumerate(reader.fieldnames or ())))
     if header:
         raise ValidationFailed({"line 1": sorted(set(header.values()))})
     missing = REQUIRED_COLUMNS - set(reader.fieldnames or ())
@@ -85,7 +92,7 @@ def csv_errors(errors: dict, overrides: dict | None = None) -> dict[str, list[st
 
 def _load_row(schema: ShopCreateSchema, row: dict) -> tuple[dict, dict[str, list[str]]]:
     """Load one row: (the values that parsed, every problem by column)."""
-    unstorable = _unstorable(row)
+    unstorable = unstorable_columns(row)
     # A column the database cannot store is left out, so the others are still checked.
     row = {column: "" if column in unstorable else value for column, value in row.items()}
     try:
@@ -95,8 +102,9 @@ def _load_row(schema: ShopCreateSchema, row: dict) -> tuple[dict, dict[str, list
     return data, csv_errors(problems, {column: [m] for column, m in unstorable.items()})
 
 
-def _unstorable(row: dict) -> dict:
-    """Name the columns holding text the database cannot store, with why."""
+def unstorable_columns(row: dict) -> dict:
+    """Name the columns (or header positions) holding text the database cannot store, with
+    why."""
     found = {}
     for column, value in row.items():
         match = UNSTORABLE.search(value) if isinstance(value, str) else None

@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
 
 from config import TestConfig
 from ecolife import clock, create_app, embedded_db
 from ecolife.extensions import db, limiter
 from ecolife.services.ledger import verify_ledger
 
-KEEP_TABLES = {"alembic_version", "districts"}
+KEEP_TABLES = {"alembic_version", "areas"}
 # procrastinate's queue (its own schema): emptied with the rest, so no job outlives its test.
 QUEUE_TABLES = tuple(
     f"procrastinate.procrastinate_{name}"
@@ -21,6 +22,8 @@ QUEUE_TABLES = tuple(
 )
 # Reference rows the migrations insert; restored after each test's TRUNCATE.
 SEEDED_TABLES = ("actions",)
+# Kept (not truncated), but put back as migrated: tests that import areas add or rename some.
+SEEDED_AREAS = "areas"
 
 
 def server_url() -> str:
@@ -75,15 +78,31 @@ def _snapshot_seeds() -> dict[str, list[dict]]:
     with db.engine.connect() as conn:
         return {
             name: [dict(row._mapping) for row in conn.execute(db.metadata.tables[name].select())]
-            for name in SEEDED_TABLES
+            for name in (*SEEDED_TABLES, SEEDED_AREAS)
         }
 
 
 def _restore_seeds(conn, seeds: dict[str, list[dict]]) -> None:
-    for name, rows in seeds.items():
+    _restore_areas(conn, seeds[SEEDED_AREAS])
+    for name in SEEDED_TABLES:
+        rows = seeds[name]
         conn.execute(db.metadata.tables[name].insert(), rows)
         sequence = f"pg_get_serial_sequence('{name}', 'id')"
         conn.execute(text(f"SELECT setval({sequence}, (SELECT max(id) FROM {name}))"))
+
+
+def _restore_areas(conn, rows: list[dict]) -> None:
+    """Delete the areas a test added (children and parents in one statement) and restore the
+    migrated ones' names and centres."""
+    areas = db.metadata.tables[SEEDED_AREAS]
+    conn.execute(areas.delete().where(areas.c.code.not_in([row["code"] for row in rows])))
+    upsert = postgresql.insert(areas).values(rows)
+    columns = ("name_th", "name_en", "lat", "lon")
+    conn.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[areas.c.code], set_={c: upsert.excluded[c] for c in columns}
+        )
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -170,3 +189,4 @@ from tests.factories import (  # noqa: E402,F401
     make_shop,
     shop_token,
 )
+from tests.public_data import loner, programme, publish, scan_at, unplace  # noqa: E402,F401

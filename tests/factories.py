@@ -2,12 +2,13 @@
 
 import itertools
 import uuid
+from datetime import date
 
 import pytest
 
 from ecolife.extensions import db
-from ecolife.models import Shop, User
-from ecolife.services import accounts, earning, ledger, rewards, shops
+from ecolife.models import Declaration, Shop, User
+from ecolife.services import accounts, areas, earning, ledger, rewards, shops
 
 _numbers = itertools.count(1)
 PASSWORD = "correct-horse-1"
@@ -40,12 +41,13 @@ def make_resident(app):
 
 @pytest.fixture
 def make_admin(app):
-    """Return a callable that creates an admin and signs them in."""
+    """Return a callable that creates an admin (scoped to `area`, a district or sub-district
+    code, if given) and signs them in."""
 
-    def make(email: str | None = None) -> accounts.SignedIn:
+    def make(email: str | None = None, *, area: str | None = None) -> accounts.SignedIn:
         email = email or f"admin{next(_numbers)}@ecolife.test"
         with app.test_request_context():
-            accounts.create_admin(email=email, password=PASSWORD)
+            accounts.create_admin(email=email, password=PASSWORD, area_code=area)
             signed_in = accounts.log_in(email, PASSWORD)
             _detach(signed_in.user)
             return signed_in
@@ -58,12 +60,24 @@ def make_shop(app):
     """Return a callable that adds a shop with an owner who has accepted the invite."""
 
     def make(
-        name: str = "ร้านทดสอบ", *, district: str = "mueang_lamphun", active: bool = True
+        name: str = "ร้านทดสอบ",
+        *,
+        district: str = "5101",
+        tambon: str | None = None,
+        active: bool = True,
     ) -> tuple[int, accounts.SignedIn]:
+        """`tambon` defaults to the first sub-district of `district`."""
         n = next(_numbers)
         with app.test_request_context():
+            if tambon is None:
+                tambon = areas.list_areas(shops.resolve_district(district).code)[0].code
             new_shop = shops.create_shop(
-                {"name": f"{name} {n}", "name_en": f"Test shop {n}", "district": district},
+                {
+                    "name": f"{name} {n}",
+                    "name_en": f"Test shop {n}",
+                    "district": district,
+                    "tambon_code": tambon,
+                },
                 {"display_name": f"เจ้าของ {n}", "email": f"owner{n}@ecolife.test"},
             )
             shop_id = new_shop.shop.id
@@ -144,6 +158,19 @@ def give_points(app):
             db.session.remove()
 
     return give
+
+
+def add_declaration(
+    app, area_code: str, *, title: str = "ตำบลลดพลาสติก", declared_on: date = date(2026, 11, 1)
+) -> int:
+    """Store a declaration as if recorded earlier (once its target was reached); its id."""
+    with app.app_context():
+        declaration = Declaration(area_code=area_code, title=title, declared_on=declared_on)
+        db.session.add(declaration)
+        db.session.commit()
+        declaration_id = declaration.id
+        db.session.remove()
+        return declaration_id
 
 
 def redeem(client, resident: accounts.SignedIn, reward_id: int, *, key: str | None = None):

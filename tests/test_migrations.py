@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from ecolife.extensions import db
-from ecolife.models import District
+from ecolife.models import Area
 
 
 def test_models_and_migrations_match(app):
@@ -17,9 +17,12 @@ def test_models_and_migrations_match(app):
     assert diff == []
 
 
-def test_the_lamphun_districts_are_installed(app):
+def test_the_lamphun_areas_are_installed(app):
     with app.app_context():
-        names = {d.name_th for d in db.session.query(District)}
+        areas = db.session.query(Area).all()
+        names = {a.name_th for a in areas if a.level == "amphoe"}
+        assert {a.level for a in areas if a.parent_code is None} == {"province"}
+        assert sum(a.level == "tambon" for a in areas) == 51
     assert names == {"เมืองลำพูน", "แม่ทา", "บ้านโฮ่ง", "ลี้", "ทุ่งหัวช้าง", "ป่าซาง", "บ้านธิ", "เวียงหนองล่อง"}
 
 

@@ -11,11 +11,15 @@ def register_api(app: Flask) -> None:
     from ecolife.api import (
         account,
         admin,
+        admin_admins,
+        admin_areas,
         admin_rewards,
         admin_rules,
+        areas,
         auth,
         earning,
         jobs,
+        public,
         rewards,
         shop_staff,
         shops,
@@ -27,13 +31,17 @@ def register_api(app: Flask) -> None:
         auth,
         account,
         shops,
+        areas,
         earning,
         rewards,
         shop_staff,
         admin,
         admin_rules,
         admin_rewards,
+        admin_areas,
+        admin_admins,
         jobs,
+        public,
     ):
         api.register_blueprint(module.bp)
     document_problems(app, api)

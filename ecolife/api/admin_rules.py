@@ -1,4 +1,5 @@
-"""/api/v1/admin: the actions residents can refuse and the anti-abuse limits."""
+"""/api/v1/admin: the actions residents can refuse and the anti-abuse limits (programme-wide:
+province-wide admins only)."""
 
 from ecolife.api.blueprint import Blueprint
 from ecolife.api.earning_schemas import (
@@ -8,7 +9,7 @@ from ecolife.api.earning_schemas import (
     LimitsSchema,
     LimitsUpdateSchema,
 )
-from ecolife.api.security import admin_only
+from ecolife.api.security import province_admin_only
 from ecolife.services import actions, settings
 
 bp = Blueprint(
@@ -17,7 +18,7 @@ bp = Blueprint(
 
 
 @bp.route("/actions", methods=["GET"])
-@admin_only
+@province_admin_only
 @bp.response(200, AdminActionSchema(many=True))
 def list_actions():
     """List every action, retired ones included."""
@@ -25,7 +26,7 @@ def list_actions():
 
 
 @bp.route("/actions", methods=["POST"])
-@admin_only
+@province_admin_only
 @bp.arguments(ActionCreateSchema)
 @bp.response(201, AdminActionSchema)
 def create_action(data):
@@ -34,7 +35,7 @@ def create_action(data):
 
 
 @bp.route("/actions/<code>", methods=["PATCH"])
-@admin_only
+@province_admin_only
 @bp.arguments(ActionUpdateSchema)
 @bp.response(200, AdminActionSchema)
 def update_action(data, code: str):
@@ -43,7 +44,7 @@ def update_action(data, code: str):
 
 
 @bp.route("/limits", methods=["GET"])
-@admin_only
+@province_admin_only
 @bp.response(200, LimitsSchema)
 def get_limits():
     """Show the cooldown, daily caps, maximum quantity and code lifetime."""
@@ -51,7 +52,7 @@ def get_limits():
 
 
 @bp.route("/limits", methods=["PATCH"])
-@admin_only
+@province_admin_only
 @bp.arguments(LimitsUpdateSchema)
 @bp.response(200, LimitsSchema)
 def update_limits(data):

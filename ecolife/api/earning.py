@@ -6,6 +6,7 @@ from ecolife.api.earning_schemas import (
     CodePreviewSchema,
     LedgerPageSchema,
     MeSchema,
+    MeUpdateSchema,
     ScanRequestSchema,
     ScanResultSchema,
 )
@@ -54,6 +55,17 @@ def preview_code(code: str):
 @bp.response(200, MeSchema)
 def me():
     """Show the signed-in user's profile, balance and impact."""
+    return residents.own_profile(token_claims())
+
+
+@bp.route("/me", methods=["PATCH"])
+@auth_required()
+@bp.arguments(MeUpdateSchema)
+@bp.response(200, MeSchema)
+def update_me(data):
+    """Say (or clear) the sub-district and village you live in, for the area figures; answers
+    the profile exactly as `GET /me` does."""
+    residents.set_home(current_user().id, data)
     return residents.own_profile(token_claims())
 
 

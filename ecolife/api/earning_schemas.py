@@ -10,6 +10,7 @@ from ecolife.api.schemas import UserSchema
 from ecolife.ledger_text import describe
 from ecolife.links import qr_link
 from ecolife.models import ReasonCode
+from ecolife.rules import BANGKOK
 
 
 def localised(obj, thai: str, english: str) -> str:
@@ -32,6 +33,14 @@ class ActionSchema(ActionRefSchema):
 class AdminActionSchema(ActionSchema):
     active = Boolean()
     position = Integer()
+    milligrams_source = fields.String(allow_none=True)
+    milligrams_set_on = fields.Date(allow_none=True)
+
+
+def not_in_the_future(day) -> None:
+    """Refuse a day after today in Bangkok (when a figure was set, a declaration made …)."""
+    if day is not None and day > clock.now().astimezone(BANGKOK).date():
+        raise ValidationError("The date cannot be in the future.")
 
 
 class ActionUpdateSchema(StrictSchema):
@@ -39,6 +48,10 @@ class ActionUpdateSchema(StrictSchema):
     name_en = text(80)
     points = Integer(strict=True, validate=validate.Range(min=1, max=10_000))
     grams = fields.Float(validate=validate.Range(min=0, max=100_000))
+    # Where the grams per item come from, and the day the figure was set (default: today,
+    # when `grams` changes): shown in the public method section.
+    milligrams_source = text(500, allow_none=True)
+    milligrams_set_on = fields.Date(allow_none=True, validate=not_in_the_future)
     active = Boolean()
     position = Integer(strict=True, validate=validate.Range(min=0, max=1000))
 
@@ -102,10 +115,31 @@ class ImpactSchema(Schema):
 class MeSchema(UserSchema):
     balance = Integer()
     impact = fields.Nested(ImpactSchema)
+    # Where the user says they live (optional), for the programme's area figures.
+    home_tambon_code = fields.String(allow_none=True)
+    home_village_no = Integer(allow_none=True)
     # A suspended resident still reads their own data; the app says why and whom to ask.
     suspended = Boolean()
     suspended_at = fields.DateTime(allow_none=True)
     suspended_reason = fields.String(allow_none=True)
+
+
+class MeUpdateSchema(StrictSchema):
+    home_tambon_code = fields.String(
+        allow_none=True,
+        validate=validate.Length(equal=6),
+        metadata={"description": "A sub-district (ตำบล) code; null to clear"},
+    )
+    home_village_no = Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=99),
+        metadata={"description": "หมู่ที่: the village number in the sub-district; null to clear"},
+    )
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one field to change.", "_schema")
 
 
 class LedgerEntrySchema(Schema):

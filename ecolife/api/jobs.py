@@ -57,7 +57,8 @@ def _queued(job):
 @bp.doc(**CSV_UPLOAD_DOC)
 @bp.response(202, QueuedJobSchema)
 def import_shops():
-    """Queue a CSV import of shops and their owners (all rows or none); poll the job."""
+    """Queue a CSV import of shops and their owners (all rows or none; for a scoped admin a
+    row outside their area is an error of its line); poll the job."""
     from flask import request
 
     upload = request.files.get("file")
@@ -70,7 +71,8 @@ def import_shops():
 @admin_only
 @bp.response(202, QueuedJobSchema)
 def posters_zip():
-    """Queue the ZIP of every active shop's poster (PDF); the job's files hold it."""
+    """Queue the ZIP of every active shop's poster (PDF; a scoped admin's: their area's);
+    the job's files hold it."""
     return _queued(jobs.queue_posters_zip(current_user()))
 
 

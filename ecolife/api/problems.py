@@ -105,6 +105,22 @@ PROBLEMS: dict[str, tuple[int, str, object]] = {
         "Image too large",
         _l("This image has too many pixels. Upload one of at most %(megapixels)s megapixels."),
     ),
+    "target_not_reached": (
+        409,
+        "Target not reached",
+        _l(
+            "This area has not reached its participation target yet: a declaration is recorded"
+            " only once it has."
+        ),
+    ),
+    "declaration_exists": (
+        409,
+        "Declaration exists",
+        _l(
+            "This declaration (same place, village, title and date) is already recorded:"
+            " it is declaration %(id)s."
+        ),
+    ),
     "database_unavailable": (
         503,
         "Database unavailable",

@@ -77,6 +77,11 @@ class ShopSchema(Schema):
     name_en = fields.String(allow_none=True)
     district = fields.String(attribute="district_code")
     district_name = fields.Method("localised_district")
+    tambon_code = fields.String(allow_none=True)
+    tambon_name = fields.Method(
+        "localised_tambon", allow_none=True, metadata={"type": "string", "nullable": True}
+    )
+    tambon_name_en = fields.String(attribute="tambon.name_en", allow_none=True)
     subdistrict = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     lat = fields.Float(allow_none=True)
@@ -88,6 +93,9 @@ class ShopSchema(Schema):
     def localised_district(self, shop) -> str:
         district = shop.district
         return district.name_en if str(get_locale()) == "en" else district.name_th
+
+    def localised_tambon(self, shop) -> str | None:
+        return shop.tambon.name(str(get_locale())) if shop.tambon is not None else None
 
 
 class AdminShopSchema(ShopSchema):
@@ -110,6 +118,8 @@ class ShopFieldsSchema(StrictSchema):
     name = text(120)
     name_en = text(120, allow_none=True)
     district = text(40)
+    # The sub-district (ตำบล): its code, or its Thai or English name (the CSV import's too).
+    tambon_code = text(120)
     subdistrict = text(80, allow_none=True)
     address = text(255, allow_none=True)
     lat = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
@@ -120,7 +130,8 @@ class ShopFieldsSchema(StrictSchema):
 
 class ShopCreateSchema(ShopFieldsSchema):
     name = text(120, required=True)
-    district = text(40, required=True)
+    # The district follows from the sub-district; if it is given as well, they must agree.
+    tambon_code = text(120, required=True)
     owner = fields.Nested(OwnerSchema, required=True)
 
 

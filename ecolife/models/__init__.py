@@ -1,20 +1,26 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from ecolife.models.area import CODE_LENGTH, Area, AreaLevel, Declaration, ParticipationTarget
 from ecolife.models.auth import AuthSession, Invite, RefreshToken
 from ecolife.models.earning import Action, EarningCode, Impact, RuleSettings, Scan
 from ecolife.models.idempotency import IdempotencyKey
 from ecolife.models.job import Job, JobFile, JobKind, JobStatus
 from ecolife.models.ledger import EntryKind, LedgerEntry, LedgerIsAppendOnly, ReasonCode
+from ecolife.models.public_impact import PublicImpactCell
 from ecolife.models.reward import Redemption, RedemptionStatus, Reward
-from ecolife.models.shop import District, Shop
+from ecolife.models.shop import Shop
 from ecolife.models.user import AccountEvent, Role, User
 from ecolife.orm import utcnow
 
 __all__ = [
+    "CODE_LENGTH",
     "AccountEvent",
+    "Area",
+    "AreaLevel",
+    "Declaration",
+    "ParticipationTarget",
     "Action",
     "AuthSession",
-    "District",
     "EarningCode",
     "EntryKind",
     "IdempotencyKey",
@@ -26,6 +32,7 @@ __all__ = [
     "JobStatus",
     "LedgerEntry",
     "LedgerIsAppendOnly",
+    "PublicImpactCell",
     "ReasonCode",
     "Redemption",
     "RedemptionStatus",

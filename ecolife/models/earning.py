@@ -1,10 +1,11 @@
 """What residents refuse, the rules' settings, scans, one-time counter codes and impact."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -33,6 +34,9 @@ class Action(db.Model):
     points: Mapped[int]
     # Plastic avoided per item, in milligrams so that 5.5 g stays an exact integer.
     milligrams: Mapped[int]
+    # Where the grams per item come from and when the figure was set: the public method page.
+    milligrams_source: Mapped[str | None] = mapped_column(String(500))
+    milligrams_set_on: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     position: Mapped[int] = mapped_column(default=0, server_default="0")
 

@@ -1,29 +1,32 @@
-"""Partner shops and the districts they are in."""
+"""Partner shops, each in a district (อำเภอ) and, for shops added since areas, a sub-district."""
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, true
+from sqlalchemy import Boolean, ForeignKey, ForeignKeyConstraint, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecolife.extensions import db
+from ecolife.models.area import Area
 from ecolife.orm import utcnow
-
-
-class District(db.Model):
-    __tablename__ = "districts"
-
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name_th: Mapped[str] = mapped_column(String(80))
-    name_en: Mapped[str] = mapped_column(String(80))
 
 
 class Shop(db.Model):
     __tablename__ = "shops"
+    __table_args__ = (
+        # The sub-district must lie in the shop's district.
+        ForeignKeyConstraint(
+            ["tambon_code", "district_code"],
+            ["areas.code", "areas.parent_code"],
+            name="fk_shops_tambon_in_district",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str | None] = mapped_column(String(120))
-    district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"), index=True)
+    district_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    # Required for new shops; shops from before areas may not have one yet.
+    tambon_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
     subdistrict: Mapped[str | None] = mapped_column(String(80))
     address: Mapped[str | None] = mapped_column(String(255))
     lat: Mapped[float | None]
@@ -37,4 +40,16 @@ class Shop(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    district = relationship(District, lazy="joined", innerjoin=True)
+    district = relationship(
+        Area,
+        lazy="joined",
+        innerjoin=True,
+        primaryjoin="Shop.district_code == Area.code",
+        foreign_keys=[district_code],
+    )
+    tambon = relationship(
+        Area,
+        lazy="joined",
+        primaryjoin="Shop.tambon_code == Area.code",
+        foreign_keys=[tambon_code],
+    )

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecolife.extensions import db
@@ -24,6 +24,8 @@ class User(db.Model):
         CheckConstraint("(role = 'shop_staff') = (shop_id IS NOT NULL)", name="staff_has_shop"),
         CheckConstraint("locale IN ('th', 'en')", name="locale_known"),
         CheckConstraint("balance >= 0", name="balance_not_negative"),
+        CheckConstraint("admin_area_code IS NULL OR role = 'admin'", name="only_admins_scoped"),
+        CheckConstraint("home_village_no BETWEEN 1 AND 99", name="village_no_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +41,11 @@ class User(db.Model):
     suspended_reason: Mapped[str | None] = mapped_column(String(255))
     # Kept equal to the sum of the user's ledger entries, in the same transaction as each entry.
     balance: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Where a resident says they live (optional): for the programme's area figures.
+    home_tambon_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
+    home_village_no: Mapped[int | None] = mapped_column(SmallInteger)
+    # An admin scoped to one district or sub-district; None for a province-wide admin.
+    admin_area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     shop = relationship("Shop", lazy="raise")

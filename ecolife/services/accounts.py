@@ -18,7 +18,7 @@ from ecolife.errors import (
 )
 from ecolife.extensions import db
 from ecolife.identity import normalize_login
-from ecolife.models import AuthSession, Invite, RefreshToken, Role, Shop, User
+from ecolife.models import Area, AuthSession, Invite, RefreshToken, Role, Shop, User
 from ecolife.security import (
     decode_access_token,
     encode_access_token,
@@ -28,6 +28,7 @@ from ecolife.security import (
     token_digest,
     verify_password,
 )
+from ecolife.services.scope import admin_area
 
 # A field error of change_password (English, like marshmallow's; the consoles translate it).
 WRONG_CURRENT_PASSWORD = "The current password is wrong."
@@ -65,14 +66,21 @@ def register_resident(
     return signed_in
 
 
-def create_admin(*, email: str, password: str, display_name: str = "Admin") -> User:
-    """Create an admin account, or reset the password of the admin with that email."""
+def create_admin(
+    *, email: str, password: str, display_name: str = "Admin", area_code: str | None = None
+) -> User:
+    """Create an admin account, or reset the password of the admin with that email; with
+    `area_code` the admin manages that district or sub-district only (the province's code:
+    the whole province again)."""
+    area = admin_area(area_code)
     user = db.session.scalar(select(User).where(User.email == email))
     if user is not None and user.role != Role.ADMIN:
         raise AccountExists()
     if user is None:
         user = User(email=email, display_name=display_name, role=Role.ADMIN)
         add_account(user)
+    if area_code is not None:
+        user.admin_area_code = area.code if area else None
     set_password(user, password)
     db.session.commit()
     return user
@@ -205,28 +213,38 @@ def authenticate(access_token: str) -> AuthSession:
     return live_session(read_access_token(access_token))
 
 
-def invited_shop_name(token: str) -> str:
-    """Return the name of the shop an open invite is for; InviteInvalid if used, expired or made up.
+@dataclass(frozen=True)
+class Invitation:
+    role: str
+    shop_name: str | None  # None for an invited admin
+    area: Area | None = None  # the area an invited admin will manage (None: the province)
+
+
+def invitation(token: str) -> Invitation:
+    """Say whom an open invite is for (a shop owner and their shop, or an admin and the area
+    they will manage); InviteInvalid if used, expired or made up.
 
     Read only: the invite page checks its link before showing the form; accept_invite decides.
     """
-    name = db.session.scalar(
-        select(Shop.name)
-        .join(User, User.shop_id == Shop.id)
-        .join(Invite, Invite.user_id == User.id)
+    found = db.session.execute(
+        select(User.role, Shop.name, Area)
+        .select_from(Invite)
+        .join(User, User.id == Invite.user_id)
+        .outerjoin(Shop, Shop.id == User.shop_id)
+        .outerjoin(Area, Area.code == User.admin_area_code)
         .where(
             Invite.token_hash == token_digest(token),
             Invite.used_at.is_(None),
             Invite.expires_at > clock.now(),
         )
-    )
-    if name is None:
+    ).first()
+    if found is None:
         raise InviteInvalid()
-    return name
+    return Invitation(*found)
 
 
 def accept_invite(token: str, password: str) -> SignedIn:
-    """Let an invited shop owner set a password, once, before the invite expires."""
+    """Let an invited shop owner or admin set a password, once, before the invite expires."""
     now = clock.now()
     user_id = db.session.scalar(
         update(Invite)

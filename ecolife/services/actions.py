@@ -2,11 +2,22 @@
 
 from sqlalchemy import select
 
+from ecolife import clock
 from ecolife.errors import NotFound, ValidationFailed
 from ecolife.extensions import db
 from ecolife.models import Action
+from ecolife.rules import BANGKOK
 
-ACTION_FIELDS = ("name_th", "name_en", "points", "milligrams", "active", "position")
+ACTION_FIELDS = (
+    "name_th",
+    "name_en",
+    "points",
+    "milligrams",
+    "milligrams_source",
+    "milligrams_set_on",
+    "active",
+    "position",
+)
 
 
 def list_actions(*, include_inactive: bool = False) -> list[Action]:
@@ -49,6 +60,10 @@ def update_action(code: str, changes: dict) -> Action:
 def _apply(action: Action, data: dict) -> None:
     if "grams" in data:
         data = {**data, "milligrams": round(data["grams"] * 1000)}
+    new_figure = data.get("milligrams", action.milligrams) != action.milligrams
+    if new_figure and data.get("milligrams_set_on") in (None, action.milligrams_set_on):
+        # A new figure without a new date is dated today: the public method section says when.
+        data = {**data, "milligrams_set_on": clock.now().astimezone(BANGKOK).date()}
     for name in ACTION_FIELDS:
         if name in data:
             setattr(action, name, data[name])

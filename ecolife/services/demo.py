@@ -13,35 +13,37 @@ DEMO_PASSWORDS = {
 }
 DEMO_LOGINS = (
     ("admin", "admin@ecolife.local", DEMO_PASSWORDS["admin"]),
+    # Scoped to one district: sees the shop in ลี้ (510401) only.
+    ("admin 5104", "admin-li@ecolife.local", DEMO_PASSWORDS["admin"]),
     ("shop", "shop1@ecolife.local", DEMO_PASSWORDS["shop"]),
     ("resident", "0812345678", DEMO_PASSWORDS["resident"]),
 )
 
-# name, English name, district, subdistrict, lat, lon
+# name, English name, sub-district (ตำบล) code, its Thai name, lat, lon
 DEMO_SHOPS = (
-    ("ร้านกาแฟริมกวง", "Rim Kuang Coffee", "mueang_lamphun", "ในเมือง", 18.5776, 99.0100),
-    ("ตลาดสดหนองดอก", "Nong Dok Fresh Market", "mueang_lamphun", "ในเมือง", 18.5749, 99.0069),
-    ("ร้านข้าวซอยหริภุญชัย", "Hariphunchai Khao Soi", "mueang_lamphun", "ในเมือง", 18.5772, 99.0087),
-    ("ร้านชำป้าแก้ว", "Pa Kaew Grocery", "mueang_lamphun", "ต้นธง", 18.5612, 99.0205),
-    ("ร้านน้ำปั่นแม่ทา", "Mae Tha Smoothies", "mae_tha", "ทาปลาดุก", 18.4605, 99.1310),
-    ("ร้านลำไยบ้านโฮ่ง", "Ban Hong Longan Shop", "ban_hong", "บ้านโฮ่ง", 18.3120, 98.8150),
-    ("ร้านอาหารตามสั่งลี้", "Li Made-to-order Kitchen", "li", "ลี้", 17.7990, 98.9520),
-    ("ร้านผ้าฝ้ายทุ่งหัวช้าง", "Thung Hua Chang Cotton", "thung_hua_chang", "ทุ่งหัวช้าง", 17.9830, 99.0680),
-    ("ร้านผ้าทอป่าซาง", "Pa Sang Weaving", "pa_sang", "ป่าซาง", 18.5230, 98.9390),
-    ("คาเฟ่บ้านธิ", "Ban Thi Cafe", "ban_thi", "บ้านธิ", 18.6630, 99.1580),
+    ("ร้านกาแฟริมกวง", "Rim Kuang Coffee", "510101", "ในเมือง", 18.5776, 99.0100),
+    ("ตลาดสดหนองดอก", "Nong Dok Fresh Market", "510101", "ในเมือง", 18.5749, 99.0069),
+    ("ร้านข้าวซอยหริภุญชัย", "Hariphunchai Khao Soi", "510101", "ในเมือง", 18.5772, 99.0087),
+    ("ร้านชำป้าแก้ว", "Pa Kaew Grocery", "510107", "ต้นธง", 18.5612, 99.0205),
+    ("ร้านน้ำปั่นแม่ทา", "Mae Tha Smoothies", "510201", "ทาปลาดุก", 18.4605, 99.1310),
+    ("ร้านลำไยบ้านโฮ่ง", "Ban Hong Longan Shop", "510301", "บ้านโฮ่ง", 18.3120, 98.8150),
+    ("ร้านอาหารตามสั่งลี้", "Li Made-to-order Kitchen", "510401", "ลี้", 17.7990, 98.9520),
+    ("ร้านผ้าฝ้ายทุ่งหัวช้าง", "Thung Hua Chang Cotton", "510501", "ทุ่งหัวช้าง", 17.9830, 99.0680),
+    ("ร้านผ้าทอป่าซาง", "Pa Sang Weaving", "510602", "ป่าซาง", 18.5230, 98.9390),
+    ("คาเฟ่บ้านธิ", "Ban Thi Cafe", "510701", "บ้านธิ", 18.6630, 99.1580),
     (
         "ร้านก๋วยเตี๋ยวเวียงหนองล่อง",
         "Wiang Nong Long Noodles",
-        "wiang_nong_long",
+        "510803",
         "วังผาง",
         18.4200,
         98.7500,
     ),
-    ("ร้านขนมจีนน้ำเงี้ยวป้าศรี", "Pa Si Khanom Jeen", "mueang_lamphun", "เหมืองง่า", 18.5890, 99.0250),
+    ("ร้านขนมจีนน้ำเงี้ยวป้าศรี", "Pa Si Khanom Jeen", "510102", "เหมืองง่า", 18.5890, 99.0250),
     (
         "ร้านปั้มน้ำมันชุมชนอุโมงค์",
         "Umong Community Pump Shop",
-        "mueang_lamphun",
+        "510103",
         "อุโมงค์",
         18.6340,
         98.9960,
@@ -63,13 +65,14 @@ def seed_demo_data() -> int:
         Shop(
             name=name,
             name_en=name_en,
-            district_code=district,
+            district_code=tambon[:4],
+            tambon_code=tambon,
             subdistrict=sub,
             lat=lat,
             lon=lon,
             qr_token=random_token(),
         )
-        for name, name_en, district, sub, lat, lon in DEMO_SHOPS
+        for name, name_en, tambon, sub, lat, lon in DEMO_SHOPS
         if name not in existing
     ]
     db.session.add_all(new_shops)
@@ -80,6 +83,13 @@ def seed_demo_data() -> int:
         display_name="ผู้ดูแลจังหวัดลำพูน",
         role=Role.ADMIN,
         password=DEMO_PASSWORDS["admin"],
+    )
+    _ensure_user(
+        email="admin-li@ecolife.local",
+        display_name="ผู้ดูแลอำเภอลี้",
+        role=Role.ADMIN,
+        password=DEMO_PASSWORDS["admin"],
+        admin_area_code="5104",
     )
     _ensure_user(
         email="shop1@ecolife.local",
@@ -111,6 +121,7 @@ def _ensure_user(
     email: str | None = None,
     phone: str | None = None,
     shop_id: int | None = None,
+    admin_area_code: str | None = None,
 ) -> None:
     column, value = (User.email, email) if email else (User.phone, phone)
     if db.session.scalar(select(User.id).where(column == value)) is None:
@@ -121,6 +132,7 @@ def _ensure_user(
                 display_name=display_name,
                 role=role,
                 shop_id=shop_id,
+                admin_area_code=admin_area_code,
                 password_hash=hash_password(password),
             )
         )

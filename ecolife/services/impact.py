@@ -12,7 +12,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from ecolife import rules
 from ecolife.database import replica_reads
-from ecolife.models import District, Redemption, RedemptionStatus, Scan, Shop
+from ecolife.models import Area, AreaLevel, Redemption, RedemptionStatus, Scan, Shop
+from ecolife.services.scope import PROVINCE_WIDE, AdminScope
 
 
 class bangkok_date(FunctionElement):  # noqa: N801 - reads like the SQL function it renders
@@ -86,10 +87,20 @@ def _in_range(first_day: date, last_day: date):
     return Scan.created_at >= start, Scan.created_at < end
 
 
-def daily_impact(first_day: date, last_day: date, *, shop_id: int | None = None) -> list[DayImpact]:
+def daily_impact(
+    first_day: date,
+    last_day: date,
+    *,
+    shop_id: int | None = None,
+    scope: AdminScope = PROVINCE_WIDE,
+) -> list[DayImpact]:
     """Scans, items, grams and points per Bangkok day, with empty days as zeros."""
     day = bangkok_date(Scan.created_at)
-    stmt = select(day, *_scan_sums()).where(*_in_range(first_day, last_day)).group_by(day)
+    stmt = (
+        select(day, *_scan_sums())
+        .where(*_in_range(first_day, last_day), scope.shop_id_clause(Scan.shop_id))
+        .group_by(day)
+    )
     if shop_id is not None:
         stmt = stmt.where(Scan.shop_id == shop_id)
     found = {row[0]: Totals(*row[1:]) for row in _rows(stmt)}
@@ -97,7 +108,9 @@ def daily_impact(first_day: date, last_day: date, *, shop_id: int | None = None)
     return [DayImpact(d, found.get(d.isoformat(), Totals())) for d in days]
 
 
-def impact_by_shop(first_day: date, last_day: date) -> list[GroupImpact]:
+def impact_by_shop(
+    first_day: date, last_day: date, *, scope: AdminScope = PROVINCE_WIDE
+) -> list[GroupImpact]:
     """Every shop's totals over the days, busiest first (shops without scans included)."""
     sums = (
         select(
@@ -111,25 +124,31 @@ def impact_by_shop(first_day: date, last_day: date) -> list[GroupImpact]:
     stmt = (
         select(Shop.id, Shop.name, Shop.name_en, *columns)
         .outerjoin(sums, sums.c.shop_id == Shop.id)
+        .where(scope.shop_clause())
         .order_by(columns[1].desc(), Shop.id)
     )
     return [GroupImpact(str(r[0]), r[1], r[2], Totals(*r[3:])) for r in _rows(stmt)]
 
 
-def impact_by_district(first_day: date, last_day: date) -> list[GroupImpact]:
-    """Every district's totals over the days, busiest first."""
+def impact_by_district(
+    first_day: date, last_day: date, *, scope: AdminScope = PROVINCE_WIDE
+) -> list[GroupImpact]:
+    """Every district's totals over the days (a scoped admin's: their area's), busiest first."""
     stmt = (
-        select(District.code, District.name_th, District.name_en, *_scan_sums())
-        .select_from(District)
-        .outerjoin(Shop, Shop.district_code == District.code)
+        select(Area.code, Area.name_th, Area.name_en, *_scan_sums())
+        .select_from(Area)
+        .outerjoin(Shop, and_(Shop.district_code == Area.code, scope.shop_clause()))
         .outerjoin(Scan, and_(Scan.shop_id == Shop.id, *_in_range(first_day, last_day)))
-        .group_by(District.code, District.name_th, District.name_en)
-        .order_by(func.coalesce(func.sum(Scan.quantity), 0).desc(), District.code)
+        .where(Area.level == AreaLevel.AMPHOE, scope.area_clause(Area.code))
+        .group_by(Area.code, Area.name_th, Area.name_en)
+        .order_by(func.coalesce(func.sum(Scan.quantity), 0).desc(), Area.code)
     )
     return [GroupImpact(r[0], r[1], r[2], Totals(*r[3:])) for r in _rows(stmt)]
 
 
-def shop_statements(first_day: date, last_day: date) -> list[ShopStatement]:
+def shop_statements(
+    first_day: date, last_day: date, *, scope: AdminScope = PROVINCE_WIDE
+) -> list[ShopStatement]:
     """Points each shop issued and redeemed over the days, and its redemptions by outcome."""
     start, end = rules.bangkok_days(first_day, last_day)
     issued = (
@@ -177,6 +196,7 @@ def shop_statements(first_day: date, last_day: date) -> list[ShopStatement]:
         )
         .outerjoin(issued, issued.c.shop_id == Shop.id)
         .outerjoin(redeemed, redeemed.c.shop_id == Shop.id)
+        .where(scope.shop_clause())
         .order_by(Shop.id)
     )
     return [ShopStatement(*row) for row in _rows(stmt)]

@@ -16,6 +16,7 @@ from ecolife.errors import NotFound, ValidationFailed
 from ecolife.extensions import db
 from ecolife.models import Job, JobFile, JobKind, JobStatus, User
 from ecolife.services import shop_qr, shops
+from ecolife.services.scope import AdminScope, scope_of
 from ecolife.shop_csv import read_shop_csv
 
 INVITES_FILE = "owner-invites.csv"
@@ -42,7 +43,8 @@ def queue_shop_import(user: User, data: bytes) -> Job:
 
 
 def queue_posters_zip(user: User) -> Job:
-    """Queue the ZIP of every active shop's printable poster."""
+    """Queue the ZIP of every active shop's printable poster (a scoped admin's: their area's,
+    as it is when the job runs)."""
     return _queue(Job(kind=JobKind.POSTERS_ZIP, created_by_id=user.id))
 
 
@@ -164,7 +166,9 @@ def _import_shops(job: Job, progress: _Progress) -> Outcome:
     except csv.Error as exc:
         raise ValidationFailed({"file": [NOT_CSV]}) from exc
     progress.start(len(rows))
-    created = shops.import_shops(rows, errors=errors, on_progress=progress.step, commit=False)
+    created = shops.import_shops(
+        rows, errors=errors, on_progress=progress.step, commit=False, scope=_creator_scope(job)
+    )
     lines = [line for line, _data in rows]
     invites = _invites_csv(lines, created)
     return Outcome({"created": len(created)}, [(INVITES_FILE, "text/csv", invites)])
@@ -184,7 +188,7 @@ def _invites_csv(lines: list[int], created: list[shops.NewShop]) -> bytes:
 
 
 def _posters_zip(job: Job, progress: _Progress) -> Outcome:
-    active = shop_qr.active_shops_for_posters()
+    active = shop_qr.active_shops_for_posters(_creator_scope(job))
     progress.start(len(active))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
@@ -193,6 +197,11 @@ def _posters_zip(job: Job, progress: _Progress) -> Outcome:
             archive.writestr(name, shop_qr.render_poster(shop, "pdf"))
             progress.step()
     return Outcome({"posters": len(active)}, [(POSTERS_FILE, "application/zip", buffer.getvalue())])
+
+
+def _creator_scope(job: Job) -> AdminScope:
+    """The area of the admin who queued the job, as it is when the job runs."""
+    return scope_of(db.session.get(User, job.created_by_id))
 
 
 HANDLERS: dict[str, Callable[[Job, _Progress], Outcome]] = {

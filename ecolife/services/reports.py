@@ -13,6 +13,7 @@ from ecolife import clock, rules
 from ecolife.database import replica_reads
 from ecolife.models import Redemption, RedemptionStatus, Scan
 from ecolife.pagination import Page, paginate
+from ecolife.services.scope import PROVINCE_WIDE, AdminScope
 from ecolife.services.shops import get_shop
 
 
@@ -53,9 +54,11 @@ def shop_summary(shop_id: int) -> dict:
         }
 
 
-def shop_statement(shop_id: int, first_day: date, last_day: date) -> dict:
+def shop_statement(
+    shop_id: int, first_day: date, last_day: date, *, scope: AdminScope = PROVINCE_WIDE
+) -> dict:
     """A shop's figures for whole Bangkok days, first to last inclusive."""
-    get_shop(shop_id, include_inactive=True)
+    get_shop(shop_id, include_inactive=True, scope=scope)
     start, end = rules.bangkok_days(first_day, last_day)
     with replica_reads() as session:
         figures = shop_period(session, shop_id, start, end)

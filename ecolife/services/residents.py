@@ -10,9 +10,10 @@ from ecolife.database import read_alone
 from ecolife.errors import InvalidToken, NotFound, ValidationFailed
 from ecolife.extensions import db
 from ecolife.identity import normalize_login
-from ecolife.models import AccountEvent, Action, AuthSession, Impact, Role, User
+from ecolife.models import AccountEvent, Action, Area, AreaLevel, AuthSession, Impact, Role, User
 from ecolife.pagination import Page, paginate
 from ecolife.services.accounts import TokenClaims
+from ecolife.services.scope import PROVINCE_WIDE, AdminScope
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ OWN_PROFILE = (
         User.phone,
         User.email,
         User.balance,
+        User.home_tambon_code,
+        User.home_village_no,
         User.suspended_at.isnot(None).label("suspended"),
         User.suspended_at,
         User.suspended_reason,
@@ -88,9 +91,12 @@ def _impact(rows) -> dict[str, Any]:
     return {"items": items, "grams_plastic": milligrams / 1000}
 
 
-def search_residents(query: str, *, limit: int, cursor: str | None) -> Page:
-    """Find residents by phone number, email or part of their name, newest first."""
-    stmt = select(User).where(User.role == Role.RESIDENT)
+def search_residents(
+    query: str, *, limit: int, cursor: str | None, scope: AdminScope = PROVINCE_WIDE
+) -> Page:
+    """Find residents by phone number, email or part of their name, newest first; a scoped
+    admin finds only those who scanned or redeemed at a shop in their area."""
+    stmt = select(User).where(User.role == Role.RESIDENT, scope.resident_clause())
     query = query.strip()
     if query:
         login = normalize_login(query)
@@ -102,12 +108,20 @@ def search_residents(query: str, *, limit: int, cursor: str | None) -> Page:
     return paginate(stmt, User.id, limit=limit, cursor=cursor, newest_first=True)
 
 
-def get_resident(user_id: int) -> Profile:
-    """Return one resident's profile for an admin."""
+def get_resident(user_id: int, *, scope: AdminScope = PROVINCE_WIDE) -> Profile:
+    """Return one resident's profile for an admin (NotFound for a scoped admin when the
+    resident never scanned nor redeemed in their area)."""
     found = profile(user_id)
-    if found.user.role != Role.RESIDENT:
+    if found.user.role != Role.RESIDENT or not _in_scope(user_id, scope):
         raise NotFound()
     return found
+
+
+def _in_scope(user_id: int, scope: AdminScope) -> bool:
+    if scope.province_wide:
+        return True
+    inside = select(User.id).where(User.id == user_id, scope.resident_clause())
+    return db.session.scalar(inside) is not None
 
 
 def account_events(user_id: int) -> list[AccountEvent]:
@@ -121,21 +135,29 @@ def account_events(user_id: int) -> list[AccountEvent]:
     )
 
 
-def suspend_resident(user_id: int, *, reason: str, actor_id: int) -> User:
-    """Stop a resident from earning, keeping the admin's reason."""
-    return _set_suspension(user_id, suspend=True, reason=reason, actor_id=actor_id)
+def suspend_resident(
+    user_id: int, *, reason: str, actor_id: int, scope: AdminScope = PROVINCE_WIDE
+) -> User:
+    """Stop a resident from earning, keeping the admin's reason (a province-wide admin's
+    only: a suspension holds across the programme)."""
+    return _set_suspension(user_id, True, reason=reason, actor_id=actor_id, scope=scope)
 
 
-def unsuspend_resident(user_id: int, *, reason: str, actor_id: int) -> User:
+def unsuspend_resident(
+    user_id: int, *, reason: str, actor_id: int, scope: AdminScope = PROVINCE_WIDE
+) -> User:
     """Let a suspended resident earn again, keeping the admin's reason."""
-    return _set_suspension(user_id, suspend=False, reason=reason, actor_id=actor_id)
+    return _set_suspension(user_id, False, reason=reason, actor_id=actor_id, scope=scope)
 
 
-def _set_suspension(user_id: int, *, suspend: bool, reason: str, actor_id: int) -> User:
+def _set_suspension(
+    user_id: int, suspend: bool, *, reason: str, actor_id: int, scope: AdminScope
+) -> User:
+    scope.require_province_wide()
+    resident = get_resident(user_id).user
     reason = reason.strip()
     if not reason:
         raise ValidationFailed({"reason": ["Give a reason."]})
-    resident = get_resident(user_id).user
     now = clock.now()
     # Only a real change is recorded: suspending twice leaves one event.
     changed = db.session.execute(
@@ -157,3 +179,29 @@ def _set_suspension(user_id: int, *, suspend: bool, reason: str, actor_id: int) 
     db.session.commit()
     db.session.refresh(resident)
     return resident
+
+
+NOT_A_TAMBON = "Not a sub-district: give a 6-digit sub-district code (see /api/v1/areas)."
+VILLAGE_WITHOUT_TAMBON = "Give the village's sub-district too."
+
+
+def set_home(user_id: int, changes: dict) -> None:
+    """Record or clear where the user lives (a sub-district, a village number in it): only
+    for the programme's area figures. A new sub-district forgets the old village number.
+    (`own_profile` then reads the user as `GET /me` shows them.)"""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if "home_tambon_code" in changes:
+        code = changes["home_tambon_code"]
+        area = db.session.get(Area, code) if code is not None else None
+        if code is not None and (area is None or area.level != AreaLevel.TAMBON):
+            raise ValidationFailed({"home_tambon_code": [NOT_A_TAMBON]})
+        if code != user.home_tambon_code:
+            user.home_village_no = None
+        user.home_tambon_code = code
+    if changes.get("home_village_no") is not None and user.home_tambon_code is None:
+        raise ValidationFailed({"home_village_no": [VILLAGE_WITHOUT_TAMBON]})
+    if "home_village_no" in changes:
+        user.home_village_no = changes["home_village_no"]
+    db.session.commit()

@@ -11,6 +11,7 @@ from ecolife.errors import ImageTooLarge, InvalidImage, NotFound, ValidationFail
 from ecolife.extensions import db
 from ecolife.models import Reward, Shop
 from ecolife.pagination import Page, paginate
+from ecolife.services.scope import PROVINCE_WIDE, AdminScope
 from ecolife.services.shops import get_shop
 
 REWARD_FIELDS = (
@@ -32,10 +33,12 @@ IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_IMAGE_MEGAPIXELS = 24
 
 
-def create_reward(shop_id: int, data: dict, *, image: bytes | None = None) -> Reward:
+def create_reward(
+    shop_id: int, data: dict, *, image: bytes | None = None, scope: AdminScope = PROVINCE_WIDE
+) -> Reward:
     """Add a reward to a shop, with its picture if one is given."""
     picture = reencode_image(image) if image is not None else None
-    shop = get_shop(shop_id, include_inactive=True)
+    shop = get_shop(shop_id, include_inactive=True, scope=scope)
     reward = Reward(shop=shop)
     _apply(reward, data)
     _set_picture(reward, picture)
@@ -45,22 +48,33 @@ def create_reward(shop_id: int, data: dict, *, image: bytes | None = None) -> Re
 
 
 def update_reward(
-    reward_id: int, changes: dict, *, shop_id: int | None = None, image: bytes | None = None
+    reward_id: int,
+    changes: dict,
+    *,
+    shop_id: int | None = None,
+    image: bytes | None = None,
+    scope: AdminScope = PROVINCE_WIDE,
 ) -> Reward:
-    """Edit a reward (and its picture); staff (`shop_id` given) reach their own shop's only."""
+    """Edit a reward (and its picture); staff (`shop_id` given) reach their own shop's only,
+    a scoped admin the rewards of shops in their area."""
     picture = reencode_image(image) if image is not None else None
-    reward = get_reward(reward_id, shop_id=shop_id)
+    reward = get_reward(reward_id, shop_id=shop_id, scope=scope)
     _apply(reward, changes)
     _set_picture(reward, picture)
     db.session.commit()
     return reward
 
 
-def get_reward(reward_id: int, *, shop_id: int | None = None) -> Reward:
-    """Return a reward; another shop's answers NotFound when `shop_id` is given."""
+def get_reward(
+    reward_id: int, *, shop_id: int | None = None, scope: AdminScope = PROVINCE_WIDE
+) -> Reward:
+    """Return a reward; another shop's answers NotFound when `shop_id` is given, and one of
+    a shop outside a scoped admin's area too."""
     reward = db.session.get(Reward, reward_id)
     if reward is None or (shop_id is not None and reward.shop_id != shop_id):
         raise NotFound()
+    if not scope.province_wide:
+        get_shop(reward.shop_id, include_inactive=True, scope=scope)
     return reward
 
 
@@ -106,16 +120,22 @@ def shop_detail(shop_id: int) -> ShopDetail:
     return ShopDetail(shop, page.items)
 
 
-def list_shop_rewards(shop_id: int, *, limit: int, cursor: str | None) -> Page:
+def list_shop_rewards(
+    shop_id: int, *, limit: int, cursor: str | None, scope: AdminScope = PROVINCE_WIDE
+) -> Page:
     """List all of a shop's rewards for its staff or an admin, inactive ones included."""
+    if not scope.province_wide:
+        get_shop(shop_id, include_inactive=True, scope=scope)
     stmt = select(Reward).where(Reward.shop_id == shop_id)
     return paginate(stmt, Reward.id, limit=limit, cursor=cursor)
 
 
-def set_reward_image(reward_id: int, data: bytes, *, shop_id: int | None = None) -> Reward:
+def set_reward_image(
+    reward_id: int, data: bytes, *, shop_id: int | None = None, scope: AdminScope = PROVINCE_WIDE
+) -> Reward:
     """Store a reward's picture, re-encoded as a JPEG of at most 800×800."""
     picture = reencode_image(data)
-    reward = get_reward(reward_id, shop_id=shop_id)
+    reward = get_reward(reward_id, shop_id=shop_id, scope=scope)
     _set_picture(reward, picture)
     db.session.commit()
     return reward

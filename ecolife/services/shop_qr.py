@@ -13,15 +13,16 @@ from ecolife.posters import PosterInfo, poster_png
 from ecolife.posters_pdf import poster_pdf
 from ecolife.qr import qr_png
 from ecolife.security import random_token
+from ecolife.services.scope import PROVINCE_WIDE, AdminScope
 from ecolife.services.shops import get_shop
 
 PosterFormat = Literal["png", "pdf"]
 RENDERERS = {"png": poster_png, "pdf": poster_pdf}
 
 
-def rotate_shop_qr(shop_id: int) -> Shop:
+def rotate_shop_qr(shop_id: int, *, scope: AdminScope = PROVINCE_WIDE) -> Shop:
     """Give the shop a new QR token; the old poster stops working at once."""
-    shop = get_shop(shop_id, include_inactive=True)
+    shop = get_shop(shop_id, include_inactive=True, scope=scope)
     shop.qr_token = random_token()
     db.session.commit()
     return shop
@@ -37,9 +38,9 @@ def poster_info(shop: Shop) -> PosterInfo:
     )
 
 
-def shop_poster(shop_id: int, fmt: PosterFormat) -> bytes:
+def shop_poster(shop_id: int, fmt: PosterFormat, *, scope: AdminScope = PROVINCE_WIDE) -> bytes:
     """Render the shop's poster as "png" or "pdf"."""
-    return render_poster(get_shop(shop_id, include_inactive=True), fmt)
+    return render_poster(get_shop(shop_id, include_inactive=True, scope=scope), fmt)
 
 
 def render_poster(shop: Shop, fmt: PosterFormat) -> bytes:
@@ -47,14 +48,15 @@ def render_poster(shop: Shop, fmt: PosterFormat) -> bytes:
     return RENDERERS[fmt](poster_info(shop))
 
 
-def shop_qr_png(shop_id: int) -> bytes:
+def shop_qr_png(shop_id: int, *, scope: AdminScope = PROVINCE_WIDE) -> bytes:
     """Render the shop's bare QR code."""
-    return qr_png(qr_link(get_shop(shop_id, include_inactive=True).qr_token))
+    return qr_png(qr_link(get_shop(shop_id, include_inactive=True, scope=scope).qr_token))
 
 
-def active_shops_for_posters() -> list[Shop]:
-    """Return the shops whose posters should be printed, in id order."""
-    return list(db.session.scalars(select(Shop).where(Shop.active.is_(True)).order_by(Shop.id)))
+def active_shops_for_posters(scope: AdminScope = PROVINCE_WIDE) -> list[Shop]:
+    """Return the shops (in the admin's area) whose posters should be printed, in id order."""
+    stmt = select(Shop).where(Shop.active.is_(True), scope.shop_clause()).order_by(Shop.id)
+    return list(db.session.scalars(stmt))
 
 
 def poster_filename(shop: Shop, fmt: PosterFormat) -> str:

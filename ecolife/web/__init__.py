@@ -3,18 +3,22 @@
 from flask import Flask
 
 from ecolife.web.dates import format_day, format_when
-from ecolife.web.session import console_user
+from ecolife.web.session import area_label, console_area, console_user
 
 
 def register_web(app: Flask) -> None:
     """Attach the page blueprints and what every console template needs."""
     from ecolife.web import (
+        admin_admins,
         admin_jobs,
+        admin_participation,
         admin_people,
         admin_reports,
         admin_rules,
         admin_shops,
         console_auth,
+        impact_page,
+        open_data,
         pages,
         resident_app,
         shop_console,
@@ -23,6 +27,8 @@ def register_web(app: Flask) -> None:
 
     for module in (
         pages,
+        impact_page,
+        open_data,
         resident_app,
         console_auth,
         shop_console,
@@ -32,9 +38,13 @@ def register_web(app: Flask) -> None:
         admin_people,
         admin_rules,
         admin_reports,
+        admin_admins,
+        admin_participation,
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["console_user"] = console_user
+    app.jinja_env.globals["console_area"] = console_area
+    app.jinja_env.globals["area_label"] = area_label
     # One way to write dates on every page (Thai: Buddhist era, as the resident app does).
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_when, "when")

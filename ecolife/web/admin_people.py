@@ -1,4 +1,8 @@
-"""The admin console's resident pages: search, ledger, suspension, manual adjustments."""
+"""The admin console's resident pages: search, ledger, suspension, manual adjustments.
+
+A scoped admin may look at the residents who scanned or redeemed in their area; balances
+and suspensions are programme-wide, so changing them is for province-wide admins only.
+"""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,10 +15,11 @@ from ecolife.models import Role
 from ecolife.services import ledger, residents
 from ecolife.web.forms import submit
 from ecolife.web.schemas import AdjustmentSchema, LedgerArgs, ReasonSchema, SearchArgs
-from ecolife.web.session import console_required, console_user
+from ecolife.web.session import console_required, console_scope, console_user
 
 bp = Blueprint("admin_residents", __name__, url_prefix="/admin/residents")
 admin_required = console_required(Role.ADMIN)
+province_admin_required = console_required(Role.ADMIN, province_wide=True)
 bp.add_app_template_filter(describe, "ledger_reason")
 
 
@@ -22,7 +27,9 @@ bp.add_app_template_filter(describe, "ledger_reason")
 @admin_required
 def index():
     args = SearchArgs().load(request.args, unknown="exclude")
-    page = residents.search_residents(args["q"], limit=50, cursor=args["after"])
+    page = residents.search_residents(
+        args["q"], limit=50, cursor=args["after"], scope=console_scope()
+    )
     return render_template("admin/residents.html", page=page, q=args["q"])
 
 
@@ -33,10 +40,11 @@ def show(user_id: int):
 
 
 @bp.route("/<int:user_id>/suspension", methods=["GET", "POST"])
-@admin_required
+@province_admin_required
 def suspension(user_id: int):
     """Suspending asks first: GET says what will happen and asks for the reason; POST does it."""
-    if request.method == "GET" and residents.get_resident(user_id).is_suspended:
+    resident = residents.get_resident(user_id, scope=console_scope())
+    if request.method == "GET" and resident.is_suspended:
         return redirect(url_for(".show", user_id=user_id))
     if request.method == "GET":
         return _confirm_suspension(user_id, {}, {})
@@ -45,7 +53,9 @@ def suspension(user_id: int):
     done, errors = submit(
         ReasonSchema(),
         request.form,
-        lambda d: change(user_id, reason=d["reason"], actor_id=console_user().id),
+        lambda d: change(
+            user_id, reason=d["reason"], actor_id=console_user().id, scope=console_scope()
+        ),
     )
     if done is None and suspend:
         return _confirm_suspension(user_id, errors, request.form), 422
@@ -58,7 +68,7 @@ def suspension(user_id: int):
 
 
 @bp.post("/<int:user_id>/adjustments")
-@admin_required
+@province_admin_required
 def adjust(user_id: int):
     residents.get_resident(user_id)
     try:
@@ -81,7 +91,7 @@ def adjust(user_id: int):
 def _confirm_suspension(user_id: int, errors: dict, values):
     return render_template(
         "admin/resident_suspend.html",
-        resident=residents.get_resident(user_id),
+        resident=residents.get_resident(user_id, scope=console_scope()),
         errors=errors,
         values=values,
     )
@@ -95,11 +105,12 @@ def _page(user_id: int, errors: dict, values: dict):
         args = {"shop": None, "after": None}  # a hand-edited link: show the whole ledger
     return render_template(
         "admin/resident.html",
-        resident=residents.get_resident(user_id),
+        resident=residents.get_resident(user_id, scope=console_scope()),
         entries=ledger.history(user_id, limit=50, cursor=args["after"], shop_id=args["shop"]),
         shops=ledger.shops_in_history(user_id),
         shop_id=args["shop"],
         events=residents.account_events(user_id),
+        may_change=console_scope().province_wide,
         errors=errors,
         values=values,
     )

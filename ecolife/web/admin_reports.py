@@ -12,7 +12,7 @@ from ecolife.models import Role
 from ecolife.services import impact
 from ecolife.web.forms import translate_errors
 from ecolife.web.schemas import last_days
-from ecolife.web.session import console_required
+from ecolife.web.session import console_required, console_scope
 
 bp = Blueprint("admin_reports", __name__, url_prefix="/admin")
 admin_required = console_required(Role.ADMIN)
@@ -34,9 +34,9 @@ def impact_page():
         "admin/impact.html",
         span=span,
         errors={},
-        days=impact.daily_impact(span["from_"], span["to"]),
-        shops=impact.impact_by_shop(span["from_"], span["to"]),
-        districts=impact.impact_by_district(span["from_"], span["to"]),
+        days=impact.daily_impact(span["from_"], span["to"], scope=console_scope()),
+        shops=impact.impact_by_shop(span["from_"], span["to"], scope=console_scope()),
+        districts=impact.impact_by_district(span["from_"], span["to"], scope=console_scope()),
     )
 
 
@@ -56,11 +56,12 @@ def impact_csv(table: str):
     if table == "days":
         rows = [
             (d.day.isoformat(), *_totals(d.totals))
-            for d in impact.daily_impact(span["from_"], span["to"])
+            for d in impact.daily_impact(span["from_"], span["to"], scope=console_scope())
         ]
     else:
         groups = impact.impact_by_shop if table == "shops" else impact.impact_by_district
-        rows = [(g.name_th, *_totals(g.totals)) for g in groups(span["from_"], span["to"])]
+        found = groups(span["from_"], span["to"], scope=console_scope())
+        rows = [(g.name_th, *_totals(g.totals)) for g in found]
     return _csv(f"ecolife-impact-{table}-{span['from_']}-{span['to']}.csv", header, rows)
 
 
@@ -68,7 +69,8 @@ def impact_csv(table: str):
 @admin_required
 def statements():
     span, errors = _span()
-    rows = [] if errors else impact.shop_statements(span["from_"], span["to"])
+    scope = console_scope()
+    rows = [] if errors else impact.shop_statements(span["from_"], span["to"], scope=scope)
     return render_template("admin/statements.html", span=span, errors=errors, rows=rows), (
         422 if errors else 200
     )
@@ -99,7 +101,7 @@ def statements_csv():
             r.cancelled,
             r.expired,
         )
-        for r in impact.shop_statements(span["from_"], span["to"])
+        for r in impact.shop_statements(span["from_"], span["to"], scope=console_scope())
     ]
     return _csv(f"ecolife-statements-{span['from_']}-{span['to']}.csv", header, rows)
 

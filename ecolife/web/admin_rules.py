@@ -10,7 +10,8 @@ from ecolife.web.forms import submit
 from ecolife.web.session import console_required
 
 bp = Blueprint("console_rules", __name__, url_prefix="/admin/rules")
-admin_required = console_required(Role.ADMIN)
+# Programme-wide rules: province-wide admins only.
+admin_required = console_required(Role.ADMIN, province_wide=True)
 LIMITS = (
     "scan_cooldown_seconds",
     "daily_scans_per_shop",

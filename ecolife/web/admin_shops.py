@@ -9,11 +9,11 @@ from ecolife.api.files import poster_file, private_file
 from ecolife.api.schemas import ShopCreateSchema, ShopUpdateSchema
 from ecolife.errors import ValidationFailed
 from ecolife.models import Role, Shop
-from ecolife.services import jobs, shop_qr, shops
+from ecolife.services import areas, jobs, shop_qr, shops
 from ecolife.shop_csv import COLUMNS, NOT_UTF8, NUL_CHARACTER
 from ecolife.web.forms import submit, translate_errors
 from ecolife.web.schemas import SearchArgs
-from ecolife.web.session import console_required, console_user
+from ecolife.web.session import console_required, console_scope, console_user
 
 bp = Blueprint("admin_shops", __name__, url_prefix="/admin/shops")
 admin_required = console_required(Role.ADMIN)
@@ -36,7 +36,13 @@ PLACES = {"file": _l("File"), "header": _l("Header row"), "job": _l("Job")}
 @admin_required
 def index():
     args = SearchArgs().load(request.args, unknown="exclude")
-    page = shops.list_shops(limit=50, cursor=args["after"], include_inactive=True, search=args["q"])
+    page = shops.list_shops(
+        limit=50,
+        cursor=args["after"],
+        include_inactive=True,
+        search=args["q"],
+        scope=console_scope(),
+    )
     return render_template("admin/shops.html", page=page, q=args["q"])
 
 
@@ -46,7 +52,9 @@ def new():
     errors = {}
     if request.method == "POST":
         created, errors = submit(
-            ShopCreateSchema(), request.form, lambda d: shops.create_shop(d, d.pop("owner"))
+            ShopCreateSchema(),
+            request.form,
+            lambda d: shops.create_shop(d, d.pop("owner"), scope=console_scope()),
         )
         if created is not None:
             return render_template("admin/shop_created.html", created=[created])
@@ -56,13 +64,13 @@ def new():
 @bp.route("/<int:shop_id>", methods=["GET", "POST"])
 @admin_required
 def edit(shop_id: int):
-    shop = shops.get_shop(shop_id, include_inactive=True)
+    shop = shops.get_shop(shop_id, include_inactive=True, scope=console_scope())
     values, errors = (request.form if request.method == "POST" else _values(shop)), {}
     if request.method == "POST":
         saved, errors = submit(
             ShopUpdateSchema(),
             request.form,
-            lambda d: shops.update_shop(shop_id, d),
+            lambda d: shops.update_shop(shop_id, d, scope=console_scope()),
             required=("name", "district"),
         )
         if saved is not None:
@@ -75,12 +83,12 @@ def edit(shop_id: int):
 @admin_required
 def suspend(shop_id: int):
     """Ask first (GET), then suspend (POST): the shop's QR codes stop crediting points."""
-    shop = shops.get_shop(shop_id, include_inactive=True)
+    shop = shops.get_shop(shop_id, include_inactive=True, scope=console_scope())
     if not shop.active:
         return redirect(url_for(".edit", shop_id=shop_id))
     if request.method == "GET":
         return render_template("admin/shop_suspend.html", shop=shop, errors={})
-    shops.update_shop(shop_id, {"active": False})
+    shops.update_shop(shop_id, {"active": False}, scope=console_scope())
     flash(_("The shop is suspended."))
     return redirect(url_for(".edit", shop_id=shop_id))
 
@@ -88,7 +96,7 @@ def suspend(shop_id: int):
 @bp.post("/<int:shop_id>/reinstate")
 @admin_required
 def reinstate(shop_id: int):
-    shops.update_shop(shop_id, {"active": True})
+    shops.update_shop(shop_id, {"active": True}, scope=console_scope())
     flash(_("The shop takes part again."))
     return redirect(url_for(".edit", shop_id=shop_id))
 
@@ -97,10 +105,10 @@ def reinstate(shop_id: int):
 @admin_required
 def rotate_qr(shop_id: int):
     """Ask first (GET), then replace the QR (POST): the printed posters stop working."""
-    shop = shops.get_shop(shop_id, include_inactive=True)
+    shop = shops.get_shop(shop_id, include_inactive=True, scope=console_scope())
     if request.method == "GET":
         return render_template("admin/shop_rotate_qr.html", shop=shop, errors={})
-    shop_qr.rotate_shop_qr(shop_id)
+    shop_qr.rotate_shop_qr(shop_id, scope=console_scope())
     flash(_("The shop has a new QR code. Print the new poster: the old one no longer works."))
     return redirect(url_for(".edit", shop_id=shop_id))
 
@@ -108,13 +116,14 @@ def rotate_qr(shop_id: int):
 @bp.get("/<int:shop_id>/qr.png")
 @admin_required
 def qr_png(shop_id: int):
-    return private_file(shop_qr.shop_qr_png(shop_id), "image/png", f"shop-{shop_id}-qr.png")
+    png = shop_qr.shop_qr_png(shop_id, scope=console_scope())
+    return private_file(png, "image/png", f"shop-{shop_id}-qr.png")
 
 
 @bp.get("/<int:shop_id>/poster.<any(png, pdf):fmt>")
 @admin_required
 def poster(shop_id: int, fmt: str):
-    return poster_file(shop_qr.shop_poster(shop_id, fmt), fmt, shop_id)
+    return poster_file(shop_qr.shop_poster(shop_id, fmt, scope=console_scope()), fmt, shop_id)
 
 
 @bp.post("/posters.zip")
@@ -129,13 +138,13 @@ def all_posters():
 @admin_required
 def import_csv():
     if request.method == "GET":
-        return render_template("admin/shop_import.html", problems={}, columns=COLUMNS)
+        return _import_page({})
     upload = request.files.get("file")
     try:
         job = jobs.queue_shop_import(console_user(), upload.read() if upload else b"")
     except ValidationFailed as exc:
         problems = problems_by_line(exc.errors)
-        return render_template("admin/shop_import.html", problems=problems, columns=COLUMNS), 422
+        return _import_page(problems), 422
     # The worker parses and imports it; the job's page shows the progress, then the outcome.
     return redirect(url_for("admin_jobs.show", job_id=job.id))
 
@@ -168,11 +177,29 @@ def problems_by_line(errors: dict) -> dict[str, list[tuple[str, str]]]:
 def _values(shop: Shop) -> dict:
     values = {name: getattr(shop, name) for name in EDITABLE if name != "district"}
     values = {k: "" if v is None else str(v) for k, v in values.items()}
-    values["district"] = shop.district_code
+    values["tambon_code"] = shop.tambon_code or ""
     return values
 
 
 def _form(template: str, shop: Shop | None, values, errors):
+    """The shop form, offering the sub-districts (grouped by district) the admin manages."""
     return render_template(
-        template, shop=shop, values=values, errors=errors, districts=shops.list_districts()
+        template, shop=shop, values=values, errors=errors, tambon_groups=_tambon_groups()
     ), 422 if errors else 200
+
+
+def _import_page(problems: dict) -> str:
+    """The CSV import page: the columns, the sub-districts' codes, the problems if any."""
+    return render_template(
+        "admin/shop_import.html", problems=problems, columns=COLUMNS, tambon_groups=_tambon_groups()
+    )
+
+
+def _tambon_groups() -> list:
+    """The sub-districts the signed-in admin manages, grouped by district."""
+    scope = console_scope()
+    groups = [
+        (district, [t for t in tambons if scope.covers(t.code)])
+        for district, tambons in areas.tambons_by_district()
+    ]
+    return [(district, tambons) for district, tambons in groups if tambons]

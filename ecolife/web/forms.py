@@ -44,6 +44,19 @@ MESSAGES: dict[str, Any] = {
     "Unknown district: give its code or its Thai or English name.": _l(
         "No such district. Give the district's code or its Thai or English name."
     ),
+    "Outside the area you manage.": _l("This place is outside the area you manage."),
+    "Unknown sub-district: give its code or its Thai or English name.": _l(
+        "No such sub-district. Give the sub-district's code or its Thai or English name."
+    ),
+    "Several sub-districts have this name: give its code, or the district too.": _l(
+        "Several sub-districts have this name. Give its code, or the district too."
+    ),
+    "This sub-district is not in the district given.": _l(
+        "This sub-district is not in the district given."
+    ),
+    "The shop's sub-district is in another district: change the sub-district.": _l(
+        "The shop's sub-district is in another district: change the sub-district instead."
+    ),
     "Unknown action.": _l("Choose an action from the list."),
     "Give a reason.": _l("Please give a reason."),
     "Give the owner's phone number or email.": _l("Give the owner's phone number or email."),
@@ -59,6 +72,13 @@ MESSAGES: dict[str, Any] = {
     "The file has no rows.": _l("The file has no rows."),
     "Use a-z, 0-9 and _.": _l("Use a-z, 0-9 and _."),
     "Enter a number other than 0.": _l("Enter a number other than 0."),
+    "Choose a sub-district (tambon).": _l("Choose a sub-district from the list."),
+    "Choose a district or a sub-district.": _l("Choose a district or a sub-district."),
+    "A village number (1 to 99) goes with a sub-district only.": _l(
+        "A village number (1 to 99) goes with a sub-district only."
+    ),
+    "Give an official area code.": _l("Give an official area code, such as 5104 or 510401."),
+    "The date cannot be in the future.": _l("The date cannot be in the future."),
 }
 PATTERNS: list[tuple[re.Pattern, Any]] = [
     (

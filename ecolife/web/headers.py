@@ -4,6 +4,8 @@ Talisman is a well-kept extension that covers HSTS, CSP, frame options, nosniff 
 referrer and permissions policies in one place, instead of headers written by hand.
 """
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 from flask_talisman import DENY, Talisman
 
@@ -24,7 +26,7 @@ def init_security_headers(app: Flask) -> None:
     # One Talisman per app: it keeps its options on itself, and tests build several apps.
     app.extensions["talisman"] = Talisman(
         app,
-        content_security_policy=CSP,
+        content_security_policy=csp_with_tiles(CSP, app.config.get("MAP_TILE_URL")),
         frame_options=DENY,
         referrer_policy=REFERRER_POLICY,
         permissions_policy=PERMISSIONS_POLICY,
@@ -41,6 +43,17 @@ def init_security_headers(app: Flask) -> None:
         session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
     )
     _allow_inline_styles(app, "pages.api_docs")
+
+
+def csp_with_tiles(csp: str, tile_url: str | None) -> str:
+    """Allow the /impact map's tile server (MAP_TILE_URL) in img-src; nothing else from it."""
+    if not tile_url:
+        return csp
+    parts = urlsplit(tile_url.replace("{s}", "a"))
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if "{s}" in tile_url.split("/")[2]:  # Leaflet's subdomains: a.tile…, b.tile…, c.tile…
+        origin = f"{parts.scheme}://*." + parts.netloc.split(".", 1)[1]
+    return csp.replace("img-src 'self'", f"img-src 'self' {origin}", 1)
 
 
 def _allow_inline_styles(app: Flask, endpoint: str) -> None:

@@ -1,4 +1,4 @@
-"""Public pages: home, health check, API docs, the shop owner's invite form."""
+"""Public pages: home, health check, API docs, the shop owner's (or admin's) invite form."""
 
 from flask import (
     Blueprint,
@@ -16,11 +16,16 @@ from sqlalchemy import text
 
 from ecolife.errors import InviteInvalid
 from ecolife.extensions import db
+from ecolife.models import Role
 from ecolife.services import accounts
 from ecolife.web.headers import CSP
-from ecolife.web.session import sign_in
+from ecolife.web.session import home_of, sign_in
 
 bp = Blueprint("pages", __name__)
+WELCOME = {
+    Role.SHOP_STAFF: lambda: _("Your password is set. Welcome to your shop's console."),
+    Role.ADMIN: lambda: _("Your password is set. Welcome to the admin console."),
+}
 
 
 @bp.get("/")
@@ -56,19 +61,21 @@ def api_docs():
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept_invite(token: str):
-    """Check the link first; then the owner sets a password and lands in the shop console."""
+    """Check the link first; then the shop owner (or admin) sets a password and lands in
+    their console."""
     try:
-        shop_name, error = accounts.invited_shop_name(token), None
+        invited, error = accounts.invitation(token), None
         if request.method == "POST":
             error = _password_problem(request.form)
         if request.method == "POST" and error is None:
-            sign_in(accounts.accept_invite(token, request.form["password"]))
-            flash(_("Your password is set. Welcome to your shop's console."))
-            return redirect(url_for("shop_console.dashboard"))
+            signed_in = accounts.accept_invite(token, request.form["password"])
+            sign_in(signed_in)
+            flash(WELCOME[invited.role]())
+            return redirect(home_of(signed_in.user))
     except InviteInvalid:
         db.session.rollback()
         return render_template("invite_invalid.html"), 404
-    return render_template("invite.html", shop_name=shop_name, error=error), 422 if error else 200
+    return render_template("invite.html", invited=invited, error=error), 422 if error else 200
 
 
 def _password_problem(form) -> str | None:

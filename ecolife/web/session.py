@@ -4,9 +4,13 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import abort, g, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
-from ecolife.models import Role, User
+from ecolife.extensions import db
+from ecolife.models import Area, AreaLevel, Role, User
 from ecolife.services import accounts
+from ecolife.services.scope import AdminScope, scope_of
 
 SESSION_KEY = "auth_session_id"
 
@@ -35,8 +39,29 @@ def console_user() -> User | None:
     return g.console_user
 
 
-def console_required(role: Role) -> Callable:
-    """Send visitors to the sign-in page, and refuse users of another role."""
+def console_scope() -> AdminScope:
+    """Return what the signed-in admin may see: the whole programme or their area."""
+    return scope_of(console_user())
+
+
+def console_area() -> Area | None:
+    """Return the area the signed-in admin manages (None: the whole province)."""
+    user = console_user()
+    code = user.admin_area_code if user is not None else None
+    return db.session.get(Area, code) if code is not None else None
+
+
+def area_label(area: Area) -> str:
+    """Name a district or sub-district as people say it: "อำเภอลี้", "District Li"."""
+    name = area.name(str(get_locale()))
+    if area.level == AreaLevel.TAMBON:
+        return _("Sub-district %(name)s", name=name)
+    return _("District %(name)s", name=name)
+
+
+def console_required(role: Role, *, province_wide: bool = False) -> Callable:
+    """Send visitors to the sign-in page, and refuse users of another role (and, with
+    `province_wide`, admins scoped to one area)."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -46,7 +71,7 @@ def console_required(role: Role) -> Callable:
                 return redirect(
                     url_for("console_auth.login_form", next=request.full_path.rstrip("?"))
                 )
-            if user.role != role:
+            if user.role != role or (province_wide and not scope_of(user).province_wide):
                 abort(403)
             return view(*args, **kwargs)
 

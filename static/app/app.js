@@ -246,13 +246,15 @@
   }
 
   function input(name, label, type, autocomplete, hint) {
-    var id = "f-" + name;
-    var el = h("input", { id: id, name: name, type: type, autocomplete: autocomplete, required: true });
-    var error = h("p", { class: "field-error", id: id + "-error", role: "alert", hidden: true });
-    var wrap = h("div", { class: "field" }, h("label", { for: id }, label), el, hint ? h("p", { class: "hint" }, hint) : null, error);
+    return labelled(h("input", { id: "f-" + name, name: name, type: type, autocomplete: autocomplete, required: true }), label, hint);
+  }
+
+  // A form control with its label, hint and error line; error(text) shows or clears the error.
+  function labelled(el, label, hint) {
+    var error = h("p", { class: "field-error", id: el.id + "-error", role: "alert", hidden: true });
     return {
       el: el,
-      wrap: wrap,
+      wrap: h("div", { class: "field" }, h("label", { for: el.id }, label), el, hint ? h("p", { class: "hint" }, hint) : null, error),
       error: function (text) {
         error.textContent = text;
         error.hidden = !text;
@@ -278,6 +280,7 @@
               h("p", {}, h("strong", { "data-test": "grams" }, String(Math.round(me.impact.grams_plastic * 10) / 10)), " ", t("gramsAvoided")))),
           h("a", { class: "button huge", href: "#/scan", "data-test": "scan" }, t("scan")),
           h("a", { class: "button big secondary", href: "#/shops", "data-test": "rewards" }, t("rewards")),
+          h("p", { class: "center" }, h("a", { href: "#/profile", "data-test": "my-area" }, t("myArea"))),
           held.length ? h("section", { class: "card" }, h("h2", {}, t("pendingRewards")),
             h("ul", { class: "list" }, held.map(function (r) {
               return h("li", {}, h("a", { href: "#/redemptions/" + r.id }, localName(r.reward), " · ", r.code));
@@ -525,7 +528,9 @@
   }
 
   function shopFacts(shop) {
-    var place = [shop.address, shop.subdistrict ? t("subdistrictOf", { name: shop.subdistrict }) : null,
+    // The official sub-district's name first; the address's own wording for older shops.
+    var tambon = shop.tambon_name || shop.subdistrict;
+    var place = [shop.address, tambon ? t("subdistrictOf", { name: tambon }) : null,
       t("districtOf", { name: shop.district_name })].filter(Boolean).join(lang === "th" ? " " : ", ");
     return h("dl", { class: "facts card", "data-test": "shop-facts" },
       h("dt", {}, t("address")), h("dd", { "data-test": "shop-address" }, place),
@@ -608,6 +613,93 @@
     h("a", { class: "button huge", href: "#/" }, t("home")));
   }
 
+  // ---------- where the resident lives (optional, for the area figures) ----------
+  function areaOptions(select, areas, chosen, placeholder) {
+    select.replaceChildren(h("option", { value: "" }, placeholder));
+    areas.forEach(function (area) {
+      select.appendChild(h("option", { value: area.code, selected: area.code === chosen }, localName(area)));
+    });
+    select.disabled = !areas.length;
+  }
+
+  function areaSelect(name, label) {
+    return labelled(h("select", { id: "f-" + name, name: name }), label);
+  }
+
+  function profileScreen() {
+    loading();
+    Promise.all([api("GET", "/me"), request("GET", "/areas", { auth: false })]).then(live(function (results) {
+      var me = results[0], provinces = results[1];
+      var home = me.home_tambon_code || "";
+      var province = areaSelect("province", t("province"));
+      var district = areaSelect("district", t("district"));
+      var tambon = areaSelect("home_tambon_code", t("tambon"));
+      var village = input("home_village_no", t("villageNo"), "number", "off", t("villageHint"));
+      village.el.required = false;
+      village.el.setAttribute("min", "1");
+      village.el.setAttribute("max", "99");
+      village.el.setAttribute("inputmode", "numeric");
+      village.el.value = me.home_village_no || "";
+      var status = h("div");
+      var button = h("button", { type: "submit", class: "button big", "data-test": "save-area" }, t("save"));
+      // Load the parts of an area into a select; a failure shows, and the form stays usable.
+      function fill(target, parent, chosen, placeholder) {
+        if (!parent) return Promise.resolve(areaOptions(target.el, [], "", placeholder));
+        return request("GET", "/areas?parent=" + encodeURIComponent(parent), { auth: false })
+          .then(live(function (areas) { areaOptions(target.el, areas, chosen, placeholder); }),
+            live(function (problem) { status.replaceChildren(message(problemText(problem))); }));
+      }
+      function fillDistricts(chosenDistrict, chosenTambon) {
+        return fill(district, province.el.value, chosenDistrict, t("notSaying")).then(function () {
+          return fill(tambon, district.el.value, chosenTambon, district.el.value ? t("notSaying") : t("chooseDistrictFirst"));
+        });
+      }
+      areaOptions(province.el, provinces, home.slice(0, 2) || (provinces.length === 1 ? provinces[0].code : ""), t("notSaying"));
+      province.wrap.hidden = provinces.length < 2;
+      province.el.addEventListener("change", function () { fillDistricts("", ""); });
+      district.el.addEventListener("change", function () {
+        fill(tambon, district.el.value, "", district.el.value ? t("notSaying") : t("chooseDistrictFirst"));
+      });
+      var form = h("form", { class: "form", novalidate: true, onsubmit: save },
+        province.wrap, district.wrap, tambon.wrap, village.wrap, button);
+
+      function save(event) {
+        event.preventDefault();
+        status.replaceChildren();
+        [tambon, village].forEach(function (field) { field.error(""); });
+        var number = village.el.value.trim();
+        var body = {
+          home_tambon_code: tambon.el.value || null,
+          home_village_no: tambon.el.value && number ? (/^\d+$/.test(number) ? Number(number) : number) : null
+        };
+        button.disabled = true;
+        button.textContent = t("saving");
+        api("PATCH", "/me", { body: body }).then(live(function (saved) {
+          button.disabled = false;
+          button.textContent = t("save");
+          village.el.value = saved.home_village_no || "";
+          status.replaceChildren(message(t("saved"), "ok"));
+        }), live(function (problem) {
+          button.disabled = false;
+          button.textContent = t("save");
+          status.replaceChildren(message(problemText(problem)));
+          var fieldErrors = (problem && problem.errors) || {};
+          [["home_tambon_code", tambon], ["home_village_no", village]].forEach(function (pair) {
+            if (fieldErrors[pair[0]]) {
+              pair[1].error([].concat(fieldErrors[pair[0]]).map(function (m) { return words("fields")[m] || m; }).join(" "));
+            }
+          });
+        }));
+      }
+
+      show(h("h1", {}, t("myAreaTitle")),
+        h("p", { class: "muted", "data-test": "area-why" }, t("myAreaWhy")),
+        h("section", { class: "card" }, form, status),
+        h("p", { class: "center" }, h("a", { href: "#/" }, t("home"))));
+      fillDistricts(home.slice(0, 4), home);
+    }), live(failed(profileScreen)));
+  }
+
   // ---------- routing ----------
   function route() {
     generation += 1;
@@ -619,6 +711,7 @@
     if (parts[0] === "signup") return authScreen("signup");
     if (parts[0] === "login" || !tokens()) return authScreen("login");
     if (parts[0] === "scan") return scanScreen();
+    if (parts[0] === "profile") return profileScreen();
     if (parts[0] === "shops" && parts[1]) return shopScreen(Number(parts[1]));
     if (parts[0] === "shops") return shopsScreen();
     if (parts[0] === "redemptions" && parts[1]) return redemptionScreen(Number(parts[1]));

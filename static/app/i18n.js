@@ -81,13 +81,28 @@ window.ECOLIFE_TEXT = {
     suspendedContact: "หากมีข้อสงสัยหรือต้องการขอใช้งานอีกครั้ง โปรดติดต่อเจ้าหน้าที่โครงการ EcoLife ที่เทศบาลหรือ อบต. ในพื้นที่ของคุณ",
     kinds: { earn: "ได้แต้ม", redeem: "แลกรางวัล", refund: "คืนแต้ม", adjustment: "ปรับแต้ม" },
     moreHistory: "ดูรายการก่อนหน้า",
+    myArea: "พื้นที่ที่ฉันอาศัยอยู่",
+    myAreaTitle: "ฉันอาศัยอยู่ที่ไหน",
+    myAreaWhy: "ใช้นับตัวเลขของแต่ละพื้นที่ในโครงการเท่านั้น (เช่น ตำบลนี้มีผู้ร่วมลดพลาสติกกี่คน) ไม่แสดงให้ร้านค้าหรือผู้อื่นเห็นเป็นรายบุคคล จะบอกหรือไม่ก็ได้",
+    province: "จังหวัด",
+    district: "อำเภอ",
+    tambon: "ตำบล",
+    villageNo: "หมู่ที่",
+    villageHint: "เลข 1–99 ไม่บังคับ",
+    notSaying: "ไม่ระบุ",
+    chooseDistrictFirst: "เลือกอำเภอก่อน",
+    save: "บันทึก",
+    saving: "กำลังบันทึก…",
+    saved: "บันทึกแล้ว",
     fields: {
       "Missing data for required field.": "กรุณากรอกช่องนี้",
       "Not a Thai mobile number (e.g. 081 234 5678).": "กรอกเบอร์มือถือ เช่น 081 234 5678",
       "Not a valid email address.": "กรอกอีเมลให้ถูกต้อง",
       "Length must be between 8 and 128.": "ใช้ 8 ถึง 128 ตัวอักษร",
       "Length must be between 1 and 80.": "กรุณากรอกช่องนี้ (ไม่เกิน 80 ตัวอักษร)",
-      "Give a phone number or an email.": "กรอกเบอร์มือถือหรืออีเมล"
+      "Give a phone number or an email.": "กรอกเบอร์มือถือหรืออีเมล",
+      "Must be greater than or equal to 1 and less than or equal to 99.": "กรอกเลข 1 ถึง 99",
+      "Not a valid integer.": "กรอกเป็นตัวเลข"
     }
   },
   en: {
@@ -171,12 +186,27 @@ window.ECOLIFE_TEXT = {
     suspendedContact: "For questions, or to ask for your account back, contact the EcoLife programme staff at your municipality or sub-district (อบต.) office.",
     kinds: { earn: "earned", redeem: "reward", refund: "refund", adjustment: "adjustment" },
     moreHistory: "Show older entries",
+    myArea: "Where I live",
+    myAreaTitle: "Where do you live?",
+    myAreaWhy: "Used only to count the programme's figures for each area (for example, how many people in this sub-district refuse plastic). Shops and other people never see it for you alone. Telling us is optional.",
+    province: "Province",
+    district: "District (amphoe)",
+    tambon: "Sub-district (tambon)",
+    villageNo: "Village number (mu)",
+    villageHint: "1–99, optional",
+    notSaying: "Not saying",
+    chooseDistrictFirst: "Choose the district first",
+    save: "Save",
+    saving: "Saving…",
+    saved: "Saved",
     fields: {
       "Missing data for required field.": "Please fill this in.",
       "Not a Thai mobile number (e.g. 081 234 5678).": "Enter a Thai mobile number such as 081 234 5678.",
       "Length must be between 8 and 128.": "Use 8 to 128 characters.",
       "Length must be between 1 and 80.": "Please fill this in (at most 80 characters).",
-      "Give a phone number or an email.": "Give a mobile number or an email."
+      "Give a phone number or an email.": "Give a mobile number or an email.",
+      "Must be greater than or equal to 1 and less than or equal to 99.": "Enter a number from 1 to 99.",
+      "Not a valid integer.": "Enter a whole number."
     }
   }
 };

@@ -1,8 +1,13 @@
-"""Every earning and rewards endpoint, for every kind of caller: each allow and each deny."""
+"""Every earning and rewards endpoint, for every kind of caller: each allow and each deny;
+every admin endpoint for a province-wide admin, an in-area and an out-of-area admin."""
+
+import io
 
 import pytest
+from PIL import Image
 
-from tests.factories import PASSWORD, bearer, redeem
+from tests.factories import PASSWORD, add_declaration, bearer, redeem
+from tests.routes import routes_missing
 
 WHO = ("anonymous", "resident_a", "resident_b", "staff_x", "staff_y", "admin")
 OK = {200, 201, 202, 204}
@@ -46,8 +51,16 @@ TABLE = [
     ("get", "/api/v1/rewards", None, WHO),
     ("get", "/api/v1/rewards/{reward_x}", None, WHO),
     ("get", "/api/v1/shops/{shop_x}", None, WHO),
+    ("get", "/api/v1/public/impact", None, WHO),
     ("post", "/api/v1/scans", {"code": "unknown-token-123456"}, ()),
     ("get", "/api/v1/me", None, ("resident_a", "resident_b", "staff_x", "staff_y", "admin")),
+    (
+        "patch",
+        "/api/v1/me",
+        {"home_tambon_code": "510101"},
+        ("resident_a", "resident_b", "staff_x", "staff_y", "admin"),
+    ),
+    ("get", "/api/v1/areas?parent=51", None, WHO),
     ("get", "/api/v1/me/ledger", None, ("resident_a", "resident_b", "staff_x", "staff_y", "admin")),
     ("get", "/api/v1/me/redemptions", None, ("resident_a", "resident_b")),
     (
@@ -135,3 +148,138 @@ def test_confirm_and_cancel_access(client, world, who):
         assert cancel.status_code == 200
     else:
         assert cancel.status_code == expected_cancel
+
+
+# Every admin route of the API, for a province-wide admin, an admin of the district the shop
+# is in (5101), and an admin of another district (5104): the expected status of each.
+ADMINS = ("province", "in_area", "out_of_area")
+ADMIN_AREAS = {"province": None, "in_area": "5101", "out_of_area": "5104"}
+SHOP = (200, 200, 404)  # another area's shop answers 404: it is not even said to exist
+PROGRAMME = (200, 403, 403)  # programme-wide: province-wide admins only
+CREATED = (201, 201, 404)
+NEW_SHOP = {
+    "name": "ร้านใหม่",
+    "district": "5101",
+    "tambon_code": "510101",
+    "owner": {"display_name": "เจ้าของ", "email": "{who}@shop.test"},
+}
+ADMIN_TABLE = [
+    ("get", "/api/v1/admin/shops", None, (200, 200, 200)),
+    ("post", "/api/v1/admin/shops", NEW_SHOP, (201, 201, 422)),
+    ("get", "/api/v1/admin/shops/{shop_x}", None, SHOP),
+    ("patch", "/api/v1/admin/shops/{shop_x}", {"phone": "053511111"}, SHOP),
+    ("post", "/api/v1/admin/shops/{shop_x}/rotate-qr", None, SHOP),
+    ("get", "/api/v1/admin/shops/{shop_x}/qr.png", None, SHOP),
+    ("get", "/api/v1/admin/shops/{shop_x}/poster.png", None, SHOP),
+    ("get", "/api/v1/admin/shops/{shop_x}/poster.pdf", None, SHOP),
+    ("get", "/api/v1/admin/shops/{shop_x}/rewards", None, SHOP),
+    ("post", "/api/v1/admin/shops/{shop_x}/rewards", {"name_th": "ก", "points": 5}, CREATED),
+    ("patch", "/api/v1/admin/rewards/{reward_x}", {"points": 12}, SHOP),
+    ("put", "/api/v1/admin/rewards/{reward_x}/image", "image", SHOP),
+    ("get", "/api/v1/admin/shops/{shop_x}/statement?from=2026-01-01&to=2026-01-31", None, SHOP),
+    ("post", "/api/v1/admin/shops/posters", None, (202, 202, 202)),
+    ("post", "/api/v1/admin/shops/import", "csv", (202, 202, 202)),
+    # A job is its creator's only (here the province-wide admin's), whatever the area.
+    ("get", "/api/v1/admin/jobs/{job}", None, (200, 404, 404)),
+    ("get", "/api/v1/admin/jobs/{job}/files/none.csv", None, (404, 404, 404)),
+    ("get", "/api/v1/admin/actions", None, PROGRAMME),
+    (
+        "post",
+        "/api/v1/admin/actions",
+        {"code": "{who}", "name_th": "ก", "name_en": "A", "points": 1, "grams": 1},
+        (201, 403, 403),
+    ),
+    ("patch", "/api/v1/admin/actions/bag", {"points": 2}, PROGRAMME),
+    ("get", "/api/v1/admin/limits", None, PROGRAMME),
+    ("patch", "/api/v1/admin/limits", {"daily_scans": 20}, PROGRAMME),
+    ("get", "/api/v1/admin/admins", None, PROGRAMME),
+    (
+        "post",
+        "/api/v1/admin/admins",
+        {"email": "{who}@admins.test", "display_name": "ผู้ดูแล", "area_code": "5102"},
+        (201, 403, 403),
+    ),
+    # Each admin lists their own area's targets and declarations; 510101 lies in 5101.
+    ("get", "/api/v1/admin/participation", None, (200, 200, 200)),
+    (
+        "put",
+        "/api/v1/admin/participation",
+        {"tambon_code": "510101", "households": 10, "target_percent": 50},
+        (200, 200, 404),
+    ),
+    ("get", "/api/v1/admin/declarations", None, (200, 200, 200)),
+    # Inside the area the declaration is only refused for the target (409), outside it is 404.
+    (
+        "post",
+        "/api/v1/admin/declarations",
+        {"area_code": "510101", "title": "ตำบลลดพลาสติก"},
+        (409, 409, 404),
+    ),
+    # Each admin removes a declaration of their own in 510101, so one's removal leaves the next
+    # one something to remove.
+    ("delete", "/api/v1/admin/declarations/{declaration}", None, (204, 204, 404)),
+]
+
+
+@pytest.fixture
+def admin_world(app, client, make_shop, make_admin, make_reward):
+    shop_x, _staff = make_shop(district="5101")
+    users = {who: make_admin(area=ADMIN_AREAS[who]) for who in ADMINS}
+    queued = client.post("/api/v1/admin/shops/posters", headers=bearer(users["province"]))
+    ids = {"shop_x": shop_x, "reward_x": make_reward(shop_x), "job": queued.get_json()["job"]["id"]}
+    ids["declarations"] = {who: add_declaration(app, "510101", title=who) for who in ADMINS}
+    return users, ids
+
+
+def _admin_request(client, method, url, body, who, headers):
+    if body == "image":
+        return client.put(url, data=_png(), content_type="image/png", headers=headers)
+    if body == "csv":
+        upload = {"file": (io.BytesIO(b"name,district,owner_name\n"), "shops.csv")}
+        return client.post(url, data=upload, content_type="multipart/form-data", headers=headers)
+    payload = _fill(body, who) if body else None
+    return getattr(client, method)(url, json=payload, headers=headers)
+
+
+@pytest.mark.parametrize(
+    "method, path, body, statuses", ADMIN_TABLE, ids=[f"{m} {p}" for m, p, *_ in ADMIN_TABLE]
+)
+def test_admin_access_by_area(client, admin_world, method, path, body, statuses):
+    users, ids = admin_world
+    for who, status in zip(ADMINS, statuses, strict=True):
+        url = path.format(**ids, declaration=ids["declarations"][who])
+        response = _admin_request(client, method, url, body, who, bearer(users[who]))
+        assert response.status_code == status, (who, url, response.get_json(silent=True))
+        if status == 404:  # nothing about the shop leaks in the answer
+            assert response.get_json()["code"] == "not_found"
+
+
+def test_the_admin_table_has_every_admin_route(app):
+    """A new admin route must be added to ADMIN_TABLE with its three expected statuses."""
+    names = {
+        "shop_id": "{shop_x}",
+        "reward_id": "{reward_x}",
+        "job_id": "{job}",
+        "name": "none.csv",
+        "code": "bag",
+        "fmt": "png",
+        "declaration_id": "{declaration}",
+    }  # fmt: any(png, pdf)
+    assert routes_missing(app, ADMIN_TABLE, "/api/v1/admin/", names, skip=THEIR_OWN) == []
+
+
+# Routes whose area rules are tested beside them: removing a target (a first DELETE would
+# leave nothing for the next admin to remove; tests/api/test_admin_areas.py has each case).
+THEIR_OWN = ("admin_areas.delete_target",)
+
+
+def _fill(body, who: str):
+    if isinstance(body, dict):
+        return {k: _fill(v, who) for k, v in body.items()}
+    return body.format(who=who) if isinstance(body, str) else body
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "green").save(out, format="PNG")
+    return out.getvalue()

@@ -92,7 +92,7 @@ def test_nul_in_a_console_form_is_a_field_error(client, make_admin):
     sign_in(client, make_admin().user.email, lang="en")
     form = {
         "name": "ร้าน\u0000",
-        "district": "li",
+        "tambon_code": "510401",
         "owner.display_name": "Owner",
         "owner.email": "owner-nul@example.com",
     }

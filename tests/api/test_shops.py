@@ -13,6 +13,7 @@ NEW_SHOP = {
     "name": "ร้านปั้มน้ำดื่มที่ลำพูน",
     "name_en": "Lamphun Drinking Water",
     "district": "li",
+    "tambon_code": "510401",
     "subdistrict": "ลี้",
     "address": "12 ถนนลี้-ท่าสองยาง",
     "lat": 17.8,
@@ -43,7 +44,7 @@ def test_demo_seed_lists_thirteen_lamphun_shops(runner, client):
     shops = all_shops(client)
     assert len(shops) == 13
     assert len({shop["id"] for shop in shops}) == 13
-    assert {shop["district"] for shop in shops} >= {"mueang_lamphun", "li", "pa_sang"}
+    assert {shop["district"] for shop in shops} >= {"5101", "5104", "5106"}
     assert all(shop["name"] and shop["name_en"] for shop in shops)
 
 
@@ -150,12 +151,13 @@ def test_districts_can_be_named_in_thai_or_english(client, make_admin):
         payload = {
             **NEW_SHOP,
             "district": district,
+            "tambon_code": "510602",
             "owner": {"display_name": "o", "phone": f"08200000{n:02d}"},
         }
         response = client.post(ADMIN_SHOPS, json=payload, headers=bearer(admin))
         if district == "pa sang":
             assert response.status_code == 201  # case-insensitive English
-        assert response.get_json()["shop"]["district"] == "pa_sang"
+        assert response.get_json()["shop"]["district"] == "5106"
 
 
 def test_suspending_a_shop_hides_it_from_the_public(client, make_admin, make_shop):
@@ -179,7 +181,7 @@ def test_editing_a_shop_changes_only_the_given_fields(client, make_admin, make_s
     )
     assert response.status_code == 200
     shop = response.get_json()
-    assert (shop["name_en"], shop["lat"], shop["district"]) == ("Renamed", 18.5, "mueang_lamphun")
+    assert (shop["name_en"], shop["lat"], shop["district"]) == ("Renamed", 18.5, "5101")
 
 
 @pytest.mark.parametrize(

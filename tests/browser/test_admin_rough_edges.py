@@ -71,9 +71,9 @@ def test_a_csv_import_lists_every_problem_by_column_in_thai(
 ):
     csv_file = tmp_path / "shops.csv"
     csv_file.write_text(
-        "name,district,owner_name,owner_email\n"
-        "ร้านดี,li,ก,good@example.com\n"
-        ",atlantis,,not-an-email\n",
+        "name,tambon_code,district,owner_name,owner_email\n"
+        "ร้านดี,510401,li,ก,good@example.com\n"
+        ",510401,atlantis,,not-an-email\n",
         encoding="utf-8",
     )
     page = admin_page(new_page, make_admin)
@@ -128,7 +128,7 @@ def test_a_used_invite_link_says_what_to_do_and_a_new_one_signs_the_owner_in(
 
     with app.test_request_context():
         invite = shops.create_shop(
-            {"name": "ร้านป้าน้อย", "district": "li"},
+            {"name": "ร้านป้าน้อย", "tambon_code": "510401"},
             {"display_name": "ป้าน้อย", "email": "noi@example.com"},
         ).invite_url
     path = "/invite/" + invite.rsplit("/", 1)[1]

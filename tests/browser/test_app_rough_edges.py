@@ -220,7 +220,7 @@ def test_a_shop_without_a_position_or_hours_shows_what_it_has(new_page, make_sho
     page = signed_in_page(new_page, make_resident())
     page.goto(f"/app/#/shops/{shop_id}")
     page.wait_for_selector("[data-test=shop-facts]")
-    assert page.inner_text("[data-test=shop-address]") == "อ.เมืองลำพูน"
+    assert page.inner_text("[data-test=shop-address]") == "ต.ในเมือง อ.เมืองลำพูน"
     for missing in ("map-link", "shop-hours", "shop-phone"):
         assert page.locator(f"[data-test={missing}]").count() == 0
     assert "ร้านนี้ยังไม่มีของรางวัล" in page.inner_text("main")

@@ -26,7 +26,7 @@ def add_shop(page) -> str:
     page.click("[data-test=new-shop]")
     page.fill("#name", "ร้านปั้มน้ำมันบ้านที่")
     page.fill("#name_en", "Ban Thi Pump Shop")
-    page.select_option("#district", "ban_thi")
+    page.select_option("#tambon_code", "510701")
     page.fill("#owner-display_name", "สมศรี")
     page.fill("#owner-email", STAFF_EMAIL)
     screenshot(page, "admin-shop-new")

@@ -20,6 +20,7 @@ ADMIN_PAGES = {
     "admin-residents": "/admin/residents/",
     "admin-rules": "/admin/rules/",
     "admin-statements": "/admin/statements",
+    "admin-admins": "/admin/admins/",
     "admin-password": "/account/password",
 }
 SHOP_PAGES = {

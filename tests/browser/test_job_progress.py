@@ -17,7 +17,7 @@ HALF = ROWS // 2
 def shops_csv(tmp_path):
     rows = "".join(f"ร้านที่ปั้ม {n},li,เจ้าของ {n},08{n:08d}\n" for n in range(1, ROWS + 1))
     path = tmp_path / "shops.csv"
-    path.write_text("name,district,owner_name,owner_phone\n" + rows, encoding="utf-8")
+    path.write_text("name,tambon_code,owner_name,owner_phone\n" + rows, encoding="utf-8")
     return path
 
 

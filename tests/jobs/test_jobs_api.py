@@ -12,10 +12,10 @@ from werkzeug.test import encode_multipart
 from ecolife.extensions import db
 from ecolife.models import Job, Shop
 from ecolife.services import jobs
-from ecolife.services.shops import UNKNOWN_DISTRICT
+from ecolife.services.areas import UNKNOWN_TAMBON
 from tests.factories import bearer
 
-HEADER = "name,district,owner_name,owner_phone\n"
+HEADER = "name,tambon_code,owner_name,owner_phone\n"
 
 
 def shops_csv(count: int) -> bytes:
@@ -84,7 +84,7 @@ def test_a_bad_row_fails_the_job_with_every_problem_and_imports_nothing(
     # Keyed by the file's columns, every problem of a row at once (schema and database).
     assert done["errors"] == {
         "line 3": {"name": ["Missing data for required field."]},
-        "line 4": {"district": [UNKNOWN_DISTRICT], "owner_phone": ["Also used in line 2."]},
+        "line 4": {"tambon_code": [UNKNOWN_TAMBON], "owner_phone": ["Also used in line 2."]},
     }
     assert done["files"] == [] and done["result"] is None
     with app.app_context():

@@ -46,7 +46,7 @@ def test_the_daily_prune_deletes_what_has_run_out_and_keeps_the_rest(
 
     with app.test_request_context():
         shops.create_shop(
-            {"name": "ร้านรอเจ้าของ", "district": "li"},
+            {"name": "ร้านรอเจ้าของ", "tambon_code": "510401"},
             {"display_name": "ยังไม่ตอบ", "email": "later@ecolife.test"},
         )  # a pending invite, valid 7 days
         db.session.add(
@@ -88,6 +88,7 @@ def test_the_worker_schedules_the_upkeep():
     assert crons == {
         "ecolife.expire_redemptions": "* * * * *",
         "ecolife.prune": "17 20 * * *",
+        "ecolife.refresh_public_figures": "7 17 * * *",
         "ecolife.retry_stalled_jobs": "*/5 * * * *",
     }
 

@@ -44,7 +44,7 @@ def test_a_worker_process_runs_a_queued_import_and_stops_on_sigterm(
     )
     try:
         admin = make_admin()
-        data = "name,district,owner_name,owner_phone\nร้านใหม่,li,เจ้าของ,0812349999\n".encode()
+        data = "name,tambon_code,owner_name,owner_phone\nร้านใหม่,li,เจ้าของ,0812349999\n".encode()
         queued = client.post(
             "/api/v1/admin/shops/import",
             data={"file": (io.BytesIO(data), "shops.csv")},

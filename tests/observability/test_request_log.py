@@ -48,7 +48,8 @@ def test_the_secret_in_an_invite_or_code_link_stays_out_of_the_log(client, json_
         from ecolife.services import shops
 
         invite = shops.create_shop(
-            {"name": "ร้านที่ปั้ม", "district": "li"}, {"display_name": "เจ้าของ", "phone": "0812000111"}
+            {"name": "ร้านที่ปั้ม", "tambon_code": "510401"},
+            {"display_name": "เจ้าของ", "phone": "0812000111"},
         ).invite_url
     token = invite.rsplit("/", 1)[1]
     client.get(f"/invite/{token}")

@@ -29,7 +29,8 @@ def new_invite(app):
     def made(email: str = "owner@example.com") -> str:
         with app.test_request_context():
             new_shop = shops.create_shop(
-                {"name": "ร้านเชิญ", "district": "li"}, {"display_name": "เจ้าของ", "email": email}
+                {"name": "ร้านเชิญ", "tambon_code": "510401"},
+                {"display_name": "เจ้าของ", "email": email},
             )
         return "/invite/" + new_shop.invite_url.rsplit("/", 1)[1]
 
@@ -100,11 +101,11 @@ def test_an_import_reports_every_problem_of_every_row_by_column_in_thai(
     _shop_id, staff = make_shop()
     client = as_admin(client, make_admin)
     csv_text = (
-        "name,district,owner_name,owner_email,owner_phone\n"
-        "ร้านดี,li,ก,good@example.com,\n"
-        ",atlantis,,not-an-email,12345\n"
-        f"ร้านซ้ำ,li,ข,{staff.user.email},\n"
-        "ร้านสอง,li,ค,good@example.com,\n"
+        "name,tambon_code,district,owner_name,owner_email,owner_phone\n"
+        "ร้านดี,510401,li,ก,good@example.com,\n"
+        ",510401,atlantis,,not-an-email,12345\n"
+        f"ร้านซ้ำ,ลี้,li,ข,{staff.user.email},\n"
+        "ร้านสอง,Li,,ค,good@example.com,\n"
     )
     page = text(import_csv(client, csv_text.encode(), run_jobs))
     assert "ยังไม่ได้นำเข้าข้อมูลใด" in page

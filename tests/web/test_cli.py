@@ -7,7 +7,7 @@ from ecolife.extensions import db
 from ecolife.models import Role, Shop, User
 
 HEADER = (
-    "name,name_en,district,subdistrict,address,lat,lon,phone,owner_name,owner_email,owner_phone\n"
+    "name,name_en,tambon_code,subdistrict,address,lat,lon,phone,owner_name,owner_email,owner_phone\n"
 )
 
 
@@ -65,7 +65,8 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(runner, app):
     assert "13 new shops" in first.output and "0 new shops" in second.output
     assert "0812345678" in second.output and "admin@ecolife.local" in second.output
     assert count(app, Shop) == 13
-    assert count(app, User) == 3
+    assert count(app, User) == 4  # the province's admin, ลี้'s admin, a shop owner, a resident
+    assert "admin-li@ecolife.local" in second.output
     with app.app_context():
         districts = set(db.session.scalars(select(Shop.district_code)))
     assert len(districts) == 8
@@ -76,7 +77,7 @@ def test_import_shops_adds_every_row(runner, app, tmp_path):
     csv_file.write_text(
         HEADER
         + "ร้านป้าน้อย,Pa Noi,ลี้,,,17.8,98.9,053-111-222,ป้าน้อย,noi@example.com,\n"
-        + "ร้านลุงมา,Lung Ma,pa_sang,,,,,,ลุงมา,,0891112222\n",
+        + "ร้านลุงมา,Lung Ma,Pa Sang,,,,,,ลุงมา,,0891112222\n",
         encoding="utf-8",
     )
     result = runner.invoke(args=["import-shops", str(csv_file)])
@@ -101,7 +102,7 @@ def test_import_shops_reports_bad_rows_by_line_and_imports_nothing(runner, app, 
     result = runner.invoke(args=["import-shops", str(csv_file)])
     assert result.exit_code == 1
     assert "  Line 3: name: Please fill this in.\n" in result.output
-    assert "  Line 4: district: No such district. Give the district's code" in result.output
+    assert "  Line 4: tambon_code: No such sub-district. Give the sub-district" in result.output
     assert "  Line 5: lat: Enter a number.\n" in result.output
     assert "  Line 6: owner_email: Also used in line 2.\n" in result.output
     assert "Line 2:" not in result.output
@@ -120,7 +121,7 @@ def test_import_shops_reports_database_level_problems_by_line(runner, app, tmp_p
     )
     result = runner.invoke(args=["import-shops", str(csv_file)])
     assert result.exit_code == 1
-    assert "  Line 3: district: No such district. Give the district's code" in result.output
+    assert "  Line 3: tambon_code: No such sub-district. Give the sub-district" in result.output
     assert "  Line 4: owner_email: Also used in line 2.\n" in result.output
     assert count(app, Shop) == 0
 

@@ -41,7 +41,7 @@ def test_a_new_shop_with_bad_fields_is_refused_beside_each_field(
     client = admin_client(lang)
     form = {
         "name": "",
-        "district": "mueang_lamphun",
+        "tambon_code": "510101",
         "owner.display_name": "สมชาย",
         "owner.phone": "12345",
     }
@@ -58,7 +58,7 @@ def test_adding_a_shop_shows_the_owner_invite_once(admin_client, app):
     form = {
         "name": "ร้านใหม่",
         "name_en": "New shop",
-        "district": "li",
+        "tambon_code": "510402",
         "owner.display_name": "Owner",
         "owner.email": "owner-new@example.com",
     }
@@ -66,7 +66,7 @@ def test_adding_a_shop_shows_the_owner_invite_once(admin_client, app):
     assert response.status_code == 200
     assert re.search(r'value="http://ecolife.test/invite/[\w-]+"', text(response))
     with app.app_context():
-        assert db.session.query(Shop).filter_by(name_en="New shop").one().district_code == "li"
+        assert db.session.query(Shop).filter_by(name_en="New shop").one().district_code == "5104"
 
 
 def test_an_owner_email_in_use_is_reported_on_the_email_field(admin_client, make_shop):
@@ -74,7 +74,7 @@ def test_an_owner_email_in_use_is_reported_on_the_email_field(admin_client, make
     client = admin_client("en")
     form = {
         "name": "ร้าน",
-        "district": "li",
+        "tambon_code": "510401",
         "owner.display_name": "O",
         "owner.email": staff.user.email,
     }
@@ -85,7 +85,7 @@ def test_an_owner_email_in_use_is_reported_on_the_email_field(admin_client, make
 def test_editing_a_shop_cannot_empty_its_name(admin_client, make_shop):
     shop_id, _staff = make_shop()
     client = admin_client("en")
-    response = post_form(client, f"/admin/shops/{shop_id}", {"name": " ", "district": "li"})
+    response = post_form(client, f"/admin/shops/{shop_id}", {"name": " ", "tambon_code": "510101"})
     assert response.status_code == 422
     assert field_error(text(response), "name") == "Please fill this in."
 
@@ -115,7 +115,7 @@ def test_the_shop_list_searches_names_and_districts(admin_client, make_shop):
 def test_a_csv_import_lists_every_bad_row_and_imports_nothing(admin_client, app, run_jobs):
     client = admin_client("en")
     csv_text = (
-        "name,district,owner_name,owner_email\n"
+        "name,tambon_code,owner_name,owner_email\n"
         "ร้านดี,li,A,a@example.com\n"
         ",li,B,b@example.com\n"
         "ร้านสาม,nowhere,C,not-an-email\n"
@@ -123,8 +123,8 @@ def test_a_csv_import_lists_every_bad_row_and_imports_nothing(admin_client, app,
     page = text(import_csv(client, csv_text.encode(), run_jobs))
     assert "Nothing was imported" in page
     assert "Line 3" in page and "<code>name</code>: Please fill this in." in page
-    # Line 4's problems all at once: the schema's (email) and the database's (district).
-    assert "<code>district</code>: No such district. Give the district" in page
+    # Line 4's problems all at once: the schema's (email) and the database's (sub-district).
+    assert "<code>tambon_code</code>: No such sub-district. Give the sub-district" in page
     assert "<code>owner_email</code>: Enter an email address" in page
     with app.app_context():
         assert db.session.query(Shop).count() == 0
@@ -133,8 +133,8 @@ def test_a_csv_import_lists_every_bad_row_and_imports_nothing(admin_client, app,
 def test_a_good_csv_imports_all_rows_and_hands_over_the_invite_links(admin_client, app, run_jobs):
     client = admin_client("en")
     csv_text = (
-        "name,district,owner_name,owner_phone\n"
-        "ร้านหนึ่ง,li,A,0812345001\nร้านสอง,ban_thi,B,0812345002\n"
+        "name,tambon_code,owner_name,owner_phone\n"
+        "ร้านหนึ่ง,li,A,0812345001\nร้านสอง,Ban Thi,B,0812345002\n"
     )
     page = text(import_csv(client, csv_text.encode("utf-8-sig"), run_jobs))
     assert "2 shops added" in page
@@ -157,7 +157,7 @@ def test_an_empty_file_is_refused_at_once(admin_client):
 
 def test_a_file_that_is_not_utf8_is_refused_plainly(admin_client, run_jobs):
     client = admin_client("en")
-    thai_legacy = "name,district,owner_name\nร้านทอง,li,สมชาย\n".encode("tis-620")
+    thai_legacy = "name,tambon_code,owner_name\nร้านทอง,li,สมชาย\n".encode("tis-620")
     page = text(import_csv(client, thai_legacy, run_jobs))
     assert "Line 2" in page and "Contains bytes that are not UTF-8 text" in page
 

@@ -7,7 +7,7 @@ from ecolife.extensions import db
 from ecolife.models import Shop, User
 from tests.web.console import import_csv, sign_in, text
 
-HEADER = b"name,district,owner_name,owner_email\n"
+HEADER = b"name,tambon_code,owner_name,owner_email\n"
 GOOD = "ร้านดี,li,A,a@example.com\n".encode()
 ALSO_GOOD = "ร้านสอง,li,E,e@example.com\n".encode()
 NUL = b"\xe0\xb8\xa3\xe0\xb9\x89\xe0\xb8\xb2\xe0\xb8\x99\x00,li,B,b@example.com\n"
@@ -52,7 +52,8 @@ def test_the_console_reports_unreadable_rows_in_thai(client, app, make_admin, ru
 
 def test_a_header_that_is_not_utf8_names_line_1(client, make_admin, run_jobs):
     sign_in(client, make_admin().user.email, lang="en")
-    page = text(import_csv(client, b"name,district,owner_name,owner_\xe9mail\n" + GOOD, run_jobs))
+    header = b"name,tambon_code,owner_name,owner_\xe9mail\n"
+    page = text(import_csv(client, header + GOOD, run_jobs))
     assert "Line 1" in page
 
 

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from ecolife.services import shops
+from ecolife.extensions import db
+from ecolife.services import admins, shops
 from tests.factories import PASSWORD
 
 
@@ -12,7 +13,7 @@ from tests.factories import PASSWORD
 def invite_path(app):
     with app.test_request_context():
         new_shop = shops.create_shop(
-            {"name": "ร้านใหม่", "district": "li"},
+            {"name": "ร้านใหม่", "tambon_code": "510401"},
             {"display_name": "เจ้าของ", "email": "new@example.com"},
         )
     return "/invite/" + new_shop.invite_url.rsplit("/", 1)[1]
@@ -77,3 +78,36 @@ def test_a_made_up_invite_is_refused_before_any_form(client, method):
     page = response.get_data(as_text=True)
     assert "ลิงก์เชิญนี้ใช้ไม่ได้" in page
     assert 'name="password"' not in page
+
+
+def admin_invite_path(app, area_code: str | None) -> str:
+    with app.test_request_context():
+        new_admin = admins.invite_admin(
+            email=f"admin-{area_code}@example.com", display_name="ผู้ดูแล", area_code=area_code
+        )
+        db.session.remove()
+    return "/invite/" + new_admin.invite_url.rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("area_code", "thai", "english"),
+    [
+        ("5104", "ผู้ดูแล: อำเภอลี้", "You will manage: District Li"),
+        ("510401", "ผู้ดูแล: ตำบลลี้", "You will manage: Sub-district Li"),
+        (None, "ผู้ดูแล: ทั้งจังหวัด", "You will manage: the whole province"),
+    ],
+)
+def test_an_invited_admin_is_told_which_area_they_will_manage(
+    app, client, area_code, thai, english
+):
+    path = admin_invite_path(app, area_code)
+    html = client.get(path).get_data(as_text=True)
+    area = re.search(r'data-test="invite-area">([^<]*)<', html).group(1)
+    assert area == thai
+    client.get("/lang/en")
+    html = client.get(path).get_data(as_text=True)
+    assert re.search(r'data-test="invite-area">([^<]*)<', html).group(1) == english
+
+
+def test_a_shop_owner_is_not_told_of_an_area(client, invite_path):
+    assert 'data-test="invite-area"' not in client.get(invite_path).get_data(as_text=True)

@@ -10,7 +10,7 @@ def test_an_admin_sets_a_shops_opening_hours_in_the_console(client, app, make_ad
     sign_in(client, make_admin().user.email)
     page = f"/admin/shops/{shop_id}"
     assert "เวลาเปิด-ปิด" in text(client.get(page))
-    form = {"name": "ร้านกาแฟ", "district": "li", "opening_hours": "เปิดทุกวัน 8:00–17:00 น."}
+    form = {"name": "ร้านกาแฟ", "tambon_code": "510401", "opening_hours": "เปิดทุกวัน 8:00–17:00 น."}
     assert post_form(client, page, form).status_code == 302
     with app.app_context():
         assert db.session.get(Shop, shop_id).opening_hours == "เปิดทุกวัน 8:00–17:00 น."
@@ -21,9 +21,10 @@ def test_opening_hours_can_be_cleared(client, app, make_admin, make_shop):
     shop_id, _staff = make_shop()
     sign_in(client, make_admin().user.email)
     page = f"/admin/shops/{shop_id}"
-    post_form(client, page, {"name": "ร้าน", "district": "li", "opening_hours": "8:00–17:00"})
+    form = {"name": "ร้าน", "tambon_code": "510401", "opening_hours": "8:00–17:00"}
+    post_form(client, page, form)
     assert (
-        post_form(client, page, {"name": "ร้าน", "district": "li", "opening_hours": ""}).status_code
+        post_form(client, page, {**form, "opening_hours": ""}).status_code
         == 302
     )
     with app.app_context():
