@@ -41,6 +41,21 @@ def random_token(nbytes: int = 32) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
+# Letters and digits that cannot be mistaken for one another when read aloud or typed
+# (no 0/O, 1/I/L, 5/S, 2/Z, 8/B): short codes people type at a counter.
+CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+
+
+def random_code(length: int) -> str:
+    """Return a random code of `length` characters from CODE_ALPHABET."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def typed_code(text: str) -> str:
+    """Normalise a code as a person typed it: upper case, without spaces or dashes."""
+    return "".join(text.split()).replace("-", "").upper()
+
+
 def token_digest(token: str) -> str:
     """Return the SHA-256 hex digest under which a secret token is stored."""
     return hashlib.sha256(token.encode()).hexdigest()

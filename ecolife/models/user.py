@@ -19,7 +19,11 @@ class Role(StrEnum):
 class User(db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("phone IS NOT NULL OR email IS NOT NULL", name="has_login"),
+        # Residents may have no login: registered at a municipal office with a member card
+        # only, or erased (kept under a pseudonym).
+        CheckConstraint(
+            "phone IS NOT NULL OR email IS NOT NULL OR role = 'resident'", name="has_login"
+        ),
         CheckConstraint("role IN ('resident', 'shop_staff', 'admin')", name="role_known"),
         CheckConstraint("(role = 'shop_staff') = (shop_id IS NOT NULL)", name="staff_has_shop"),
         CheckConstraint("locale IN ('th', 'en')", name="locale_known"),
@@ -46,6 +50,15 @@ class User(db.Model):
     home_village_no: Mapped[int | None] = mapped_column(SmallInteger)
     # An admin scoped to one district or sub-district; None for a province-wide admin.
     admin_area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    # The member card: a random code (unambiguous alphabet, see security.random_code) shown as
+    # a QR and typed at the counter; rotatable. None until the card is first asked for.
+    card_code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    # The 4-digit PIN a card holder confirms a counter redemption with (hashed), and the
+    # wrong tries since the last right one.
+    card_pin_hash: Mapped[str | None] = mapped_column(String(255))
+    card_pin_failures: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # Set when the resident's personal data was erased (the row stays under a pseudonym).
+    erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     shop = relationship("Shop", lazy="raise")
