@@ -113,47 +113,48 @@ def prebuilt(*statements: tuple[Executable, dict], conn: psycopg.Connection | No
     return results
 
 
+class StaleRead(Exception):
+    """A guarded write found the row changed since the use case read it: nothing was
+    written, and the use case runs again on a fresh read."""
+
+
 def retry_conflicts(
     attempt: Callable[[psycopg.Connection], T], *, key_constraint: str, tries: int = 50
 ) -> T:
-    """Run a use case in a REPEATABLE READ transaction, again whenever a concurrent one wins.
+    """Run an optimistic use case, again whenever a concurrent one wins.
 
-    The use case gets a pooled connection of its own, outside the ORM session (whose
-    bookkeeping cost a scan a fifth of its time), runs its prebuilt statements on it and
-    commits it. Everything it writes must go through that connection: the session would
-    wait for the lock it holds.
+    The use case gets a pooled connection of its own in autocommit mode, outside the ORM
+    session (whose bookkeeping cost a scan a fifth of its time). It reads in one statement
+    (one snapshot, no lock, no BEGIN), decides, and writes in one statement guarded by the
+    version of the row it read (ledger.account_change): if another transaction changed that
+    row since, the write changes nothing and the use case raises StaleRead. Where it must
+    write more than one statement it opens a transaction (`conn.transaction()`). A twin
+    request's key (the unique `key_constraint`) is a conflict too: the next try replays it.
 
-    Its reads share one snapshot, and PostgreSQL refuses (serialization failure) to lock or
-    change a row that a transaction committed after that snapshot: the decision never rests
-    on a stale read. A twin request's key (the unique `key_constraint`) is a conflict too:
-    the next try replays it. Each loss means another transaction committed, so the tries
-    end; `tries` only bounds a pathological pile-up.
+    Each loss means another transaction committed, so the tries end; `tries` only bounds a
+    pathological pile-up. Compared with a locking transaction this saves the BEGIN and the
+    COMMIT round trips of every scan (bench/README.md, issue 12).
     """
     pooled = db.engine.raw_connection()
     conn = pooled.driver_connection
     try:
-        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.autocommit = True
         for left in range(tries - 1, -1, -1):
             try:
                 return attempt(conn)
+            except StaleRead:
+                if not left:
+                    raise
             except psycopg.Error as error:
                 if conn.broken or not left or not _is_conflict(error, key_constraint):
                     raise
-            finally:
-                _end_transaction(conn)
     finally:
         if conn.broken:
             pooled.invalidate()  # the database went away: the pool opens a new connection
         else:
-            conn.isolation_level = None  # the pool's other users get the server's default
+            conn.autocommit = False  # as the pool's other users expect it
         pooled.close()
     raise AssertionError("unreachable")
-
-
-def _end_transaction(conn: psycopg.Connection) -> None:
-    # A refusal or failure mid-way leaves nothing behind; a lost connection has nothing to end.
-    if not conn.broken and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-        conn.rollback()
 
 
 def _is_conflict(error: BaseException, key_constraint: str) -> bool:

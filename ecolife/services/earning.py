@@ -1,10 +1,12 @@
 """Earning points: a resident scans a shop's poster or a one-time counter code.
 
-A scan is one REPEATABLE READ transaction of two statements: lock the resident's row and
-read the session, key, code, shop, action, limits and history (one SELECT); decide with the
-pure rules; write the scan, its ledger entry, the impact and the key's outcome (one
-statement); commit. If a concurrent transaction changed what was read, PostgreSQL refuses
-and the scan starts again (database.retry_conflicts).
+A poster scan is two statements, each its own transaction: read the session, the resident's
+row and its version, the key, code, shop, action, limits and history (one SELECT, no lock);
+decide with the pure rules; write the scan, its ledger entry, the impact and the key's
+outcome (one statement), guarded by the version of the resident's row. Every credit changes
+that row, so if anything the rules read about the resident changed in between, the write
+changes nothing and the scan starts again on a fresh read (database.retry_conflicts). A
+counter code's claim and the write share a transaction.
 """
 
 import re
@@ -13,11 +15,12 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import psycopg
-from sqlalchemy import Row, String, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Row, String, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import aliased
 
 from ecolife import clock, metrics, rules
-from ecolife.database import prebuilt, retry_conflicts
+from ecolife.database import StaleRead, prebuilt, retry_conflicts
 from ecolife.errors import (
     CodeCancelled,
     CodeExpired,
@@ -34,6 +37,8 @@ from ecolife.models import (
     Action,
     EarningCode,
     EntryKind,
+    IdempotencyKey,
+    Impact,
     LedgerEntry,
     ReasonCode,
     RuleSettings,
@@ -46,7 +51,7 @@ from ecolife.security import random_token
 from ecolife.services import idempotency
 from ecolife.services.accounts import TokenClaims
 from ecolife.services.actions import find_action
-from ecolife.services.ledger import posting
+from ecolife.services.ledger import ROW_VERSION, account_change, posting
 from ecolife.services.settings import LIMIT_NAMES, current_limits, limits_from
 from ecolife.services.unit import value, values
 
@@ -143,28 +148,28 @@ def _earn(
     conn: psycopg.Connection, params: dict, digest: str, quantity: int | None, now: datetime
 ) -> ScanResult:
     user_id, key = params["user_id"], params["key"]
-    [found] = idempotency.lock_and_read(params, SCAN_READ, conn=conn)
+    [found] = idempotency.read_resident(params, SCAN_READ, conn=conn)
     if idempotency.seen_before(found, digest):
-        result = _replay(conn, found.key_scan_id)
-        conn.rollback()
-        return result
+        return _replay(conn, found.key_scan_id)
     try:
         plan = _decide(found, quantity, now)
-        if plan.code_id is not None:
-            _claim(conn, plan.code_id, user_id, now)
-        result = _record(conn, plan, user_id, key, digest, now)
+        if plan.code_id is None:
+            result = _record(conn, plan, found.row_version, user_id, key, digest, now)
+        else:
+            with conn.transaction():
+                _claim(conn, plan.code_id, user_id, now)
+                result = _record(conn, plan, found.row_version, user_id, key, digest, now)
     except ValidationFailed as refusal:
-        conn.rollback()
         metrics.scan_refused(refusal)
         raise
     except DomainError as refusal:
-        if found.code_id is not None:  # the counter screen shows why its code was refused
-            params = values(code_id=found.code_id, now=now, code=refusal.code)
-            prebuilt((CODE_REFUSED, params), conn=conn)
-        idempotency.remember_refusal(user_id, key, digest, now, refusal, conn=conn)
+        with conn.transaction():
+            if found.code_id is not None:  # the counter screen shows why its code was refused
+                params = values(code_id=found.code_id, now=now, code=refusal.code)
+                prebuilt((CODE_REFUSED, params), conn=conn)
+            idempotency.remember_refusal(user_id, key, digest, now, refusal, conn=conn)
         metrics.scan_refused(refusal)
         raise
-    conn.commit()
     metrics.SCANS_CREDITED.inc()
     return result
 
@@ -232,17 +237,18 @@ class _Plan:
     code_id: int | None
 
 
-# One read, in a REPEATABLE READ transaction (see retry_conflicts): the resident's row,
-# locked, so two phones of one resident run one at a time; the session; the key; the
-# poster's shop, or the one-time code and its shop; the action (the code's, or the one
-# named); the limits; the last scan at this shop and today's counts.
+# One read, one snapshot (see retry_conflicts): the resident's row and its version (the
+# write is guarded by it); the session; the key; the poster's shop, or the one-time code and
+# its shop; the action (the code's, or the one named); the limits; the last scan at this shop
+# and today's counts.
 _CodeShop = aliased(Shop)
 _by_token = bindparam("token", type_=String)
 _shop_id = func.coalesce(Shop.id, EarningCode.shop_id)
 _mine = Scan.user_id == User.id
 _today = Scan.created_at >= bindparam("day_start", type_=Scan.created_at.type)
 SCAN_READ = idempotency.with_key(
-    idempotency.locking_read(
+    idempotency.resident_read(
+        ROW_VERSION,
         Shop.id.label("shop_id"),
         EarningCode.id.label("code_id"),
         EarningCode.shop_id.label("code_shop_id"),
@@ -361,10 +367,17 @@ CODE_REFUSED = (
 
 
 def _record(
-    conn: psycopg.Connection, plan: _Plan, user_id: int, key: str, digest: str, now: datetime
+    conn: psycopg.Connection,
+    plan: _Plan,
+    row_version: str,
+    user_id: int,
+    key: str,
+    digest: str,
+    now: datetime,
 ) -> ScanResult:
-    """Write the scan, its ledger entry, the impact and the key's outcome in one statement."""
-    [[(balance, scan_id)]] = prebuilt(
+    """Write the scan, its ledger entry, the impact and the key's outcome in one statement,
+    if the resident's row is still as read (else StaleRead: nothing was written)."""
+    [written] = prebuilt(
         (
             SCAN_WRITE,
             values(
@@ -385,10 +398,14 @@ def _record(
                 redemption_id=None,
                 key=key,
                 fingerprint=digest,
+                row_version=row_version,
             ),
         ),
         conn=conn,
     )
+    if not written:
+        raise StaleRead()
+    [(balance, scan_id, _, _)] = written
     scan = CreditedScan(
         scan_id,
         plan.shop,
@@ -402,41 +419,56 @@ def _record(
 
 
 def _scan_write():
+    # Each part writes only if the guarded change of the resident's row did (a data-changing
+    # CTE runs whether or not its rows are read): the scan is inserted from `account`, the
+    # entry, the impact and the key from the scan.
+    account = account_change(guarded=True)
+    scan_columns = (
+        ("user_id", Scan.user_id),
+        ("shop_id", Scan.shop_id),
+        ("action_id", Scan.action_id),
+        ("quantity", Scan.quantity),
+        ("points", Scan.points),
+        ("milligrams", Scan.milligrams),
+        ("code_id", Scan.code_id),
+        ("now", Scan.created_at),
+    )
     new_scan = (
         insert(Scan)
-        .values(
-            {
-                column: value(name, column.type)
-                for name, column in (
-                    ("user_id", Scan.user_id),
-                    ("shop_id", Scan.shop_id),
-                    ("action_id", Scan.action_id),
-                    ("quantity", Scan.quantity),
-                    ("points", Scan.points),
-                    ("milligrams", Scan.milligrams),
-                    ("code_id", Scan.code_id),
-                    ("now", Scan.created_at),
-                )
-            }
+        .from_select(
+            [column for _, column in scan_columns],
+            select(*(value(name, column.type) for name, column in scan_columns)).select_from(
+                account
+            ),
         )
         .returning(Scan.id)
         .cte("new_scan")
     )
     scan_id = select(new_scan.c.id).scalar_subquery()
-    # Written as text: SQLAlchemy cannot cache its PostgreSQL INSERT … ON CONFLICT, and an
-    # uncached statement is compiled again on every scan.
-    impact = text(
-        "INSERT INTO impacts (user_id, action_id, items, milligrams) "
-        "VALUES (:v_user_id, :v_action_id, :v_quantity, :v_milligrams) "
-        "ON CONFLICT (user_id, action_id) DO UPDATE SET "
-        "items = impacts.items + excluded.items, "
-        "milligrams = impacts.milligrams + excluded.milligrams"
-    ).columns()
-    keyed = idempotency.outcome(scan_id=scan_id)
-    return (
-        posting(scan_id=scan_id)
-        .add_columns(scan_id)
-        .add_cte(impact.cte("impact"), keyed.cte("keyed"))
+    added = pg_insert(Impact).from_select(
+        ["user_id", "action_id", "items", "milligrams"],
+        select(
+            value("user_id", Impact.user_id.type),
+            value("action_id", Impact.action_id.type),
+            value("quantity", Impact.items.type),
+            value("milligrams", Impact.milligrams.type),
+        ).select_from(new_scan),
+    )
+    impact = added.on_conflict_do_update(
+        index_elements=[Impact.user_id, Impact.action_id],
+        set_={
+            "items": Impact.items + added.excluded["items"],
+            "milligrams": Impact.milligrams + added.excluded.milligrams,
+        },
+    )
+    keyed = idempotency.outcome(scan_id=new_scan.c.id, created=new_scan)
+    # Referenced, so they are rendered after what they read from.
+    impact = impact.returning(Impact.user_id).cte("impact")
+    keyed = keyed.returning(IdempotencyKey.id).cte("keyed")
+    return posting(scan_id=scan_id, account=account).add_columns(
+        scan_id,
+        select(func.count()).select_from(impact).scalar_subquery().label("impacts"),
+        select(func.count()).select_from(keyed).scalar_subquery().label("keys"),
     )
 
 
@@ -445,7 +477,7 @@ SCAN_WRITE = _scan_write()
 
 
 def _replay(conn: psycopg.Connection, scan_id: int) -> ScanResult:
-    """Answer a retried scan as the first time (read in the use case's transaction)."""
+    """Answer a retried scan as the first time."""
     [[row]] = prebuilt((REPLAY, {"scan_id": scan_id}), conn=conn)
     credited = CreditedScan(
         row.id,

@@ -1,8 +1,9 @@
 """Idempotency-Key handling: the first outcome of a keyed request is the only one.
 
-A keyed use case locks the resident's row, then reads this key with `key_read` (after the
-lock, so a twin request that held the lock first is seen), replays what the key got the
-first time, or decides and writes, recording its outcome in the same transaction.
+A keyed use case reads the resident's row with this key (a redemption locks the row first, a
+scan guards its write by the row's version instead: either way a twin request that wrote
+first is seen), replays what the key got the first time, or decides and writes, recording
+its outcome with its write.
 """
 
 import hashlib
@@ -10,7 +11,18 @@ import json
 from datetime import datetime
 
 import psycopg
-from sqlalchemy import ColumnElement, Insert, Row, Select, and_, bindparam, insert, null, select
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Insert,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    insert,
+    null,
+    select,
+)
 
 from ecolife.database import prebuilt
 from ecolife.errors import (
@@ -41,12 +53,11 @@ def fingerprint(operation: str, **body) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def locking_read(*columns) -> Select:
-    """Start a keyed use case's locking read: the resident's row, locked, behind a session
-    that is not signed out, with `columns`; the use case adds its outer joins.
+def resident_read(*columns) -> Select:
+    """Start a keyed use case's read of the resident's row behind a session that is not
+    signed out, with `columns`; the use case adds its outer joins.
 
-    Parameters: `user_id`, `session_id`. Two phones (or two retries) of one resident then
-    run one at a time, and each sees what the other wrote.
+    Parameters: `user_id`, `session_id`.
     """
     live = and_(
         AuthSession.id == bindparam("session_id"),
@@ -58,14 +69,19 @@ def locking_read(*columns) -> Select:
         .select_from(User)
         .join(AuthSession, live)
         .where(User.id == bindparam("user_id"))
-        .with_for_update(of=User)
     )
 
 
-def lock_and_read(
+def locking_read(*columns) -> Select:
+    """resident_read, locking the resident's row: two phones (or two retries) of one
+    resident then run one at a time, and each sees what the other wrote."""
+    return resident_read(*columns).with_for_update(of=User)
+
+
+def read_resident(
     params: dict, *statements: Select, conn: psycopg.Connection | None = None
 ) -> list[Row]:
-    """Run a use case's locking read (and any reads after the lock); return a row of each.
+    """Run a use case's read of the resident (and any reads after it); return a row of each.
 
     Refuses a signed-out session, or an account that is not a resident's (the role is the
     account's, not the token's claim).
@@ -108,19 +124,28 @@ def seen_before(row: Row, digest: str) -> bool:
 
 
 def outcome(
-    *, scan_id: ColumnElement | None = None, redemption_id: ColumnElement | None = None
+    *,
+    scan_id: ColumnElement | None = None,
+    redemption_id: ColumnElement | None = None,
+    created: CTE | None = None,
 ) -> Insert:
-    """Build the INSERT that records what a keyed request created, for the caller's batch.
+    """Build the INSERT that records what a keyed request created, for the caller's batch;
+    given the `created` CTE, only if that wrote a row (then `scan_id` may name its column).
 
     Parameters: user_id, key, fingerprint, now.
     """
-    return insert(IdempotencyKey).values(
-        user_id=value("user_id"),
-        key=value("key"),
-        fingerprint=value("fingerprint"),
-        scan_id=null() if scan_id is None else scan_id,
-        redemption_id=null() if redemption_id is None else redemption_id,
-        created_at=value("now", IdempotencyKey.created_at.type),
+    columns = {
+        "user_id": value("user_id", IdempotencyKey.user_id.type),
+        "key": value("key", IdempotencyKey.key.type),
+        "fingerprint": value("fingerprint", IdempotencyKey.fingerprint.type),
+        "scan_id": null() if scan_id is None else scan_id,
+        "redemption_id": null() if redemption_id is None else redemption_id,
+        "created_at": value("now", IdempotencyKey.created_at.type),
+    }
+    if created is None:
+        return insert(IdempotencyKey).values(columns)
+    return insert(IdempotencyKey).from_select(
+        list(columns), select(*columns.values()).select_from(created)
     )
 
 
@@ -133,8 +158,8 @@ def remember_refusal(
     *,
     conn: psycopg.Connection | None = None,
 ) -> None:
-    """Record the refusal a keyed request got and end the transaction (`conn`'s, default the
-    session's); retries get it too."""
+    """Record the refusal a keyed request got (retries get it too): on `conn` in its
+    caller's transaction, or else in the session's, which it commits."""
     params = values(
         user_id=user_id,
         key=key,
@@ -144,7 +169,8 @@ def remember_refusal(
         now=now,
     )
     prebuilt((REFUSAL, params), conn=conn)
-    (conn or db.session).commit()
+    if conn is None:
+        db.session.commit()
 
 
 REFUSAL = insert(IdempotencyKey).values(

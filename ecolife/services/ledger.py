@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
+    CTE,
     BindParameter,
     ColumnElement,
     Select,
@@ -24,27 +25,51 @@ from ecolife.pagination import Page, paginate
 from ecolife.services.unit import value, values
 
 
+def account_change(*, guarded: bool = False):
+    """Build the CTE `account` that moves a resident's balance: the UPDATE of their row,
+    answering the balance after, or no row when it would go below zero.
+
+    Parameters: user_id, delta; and, if `guarded`, row_version: the row's version (its
+    `xmin`, which every UPDATE of the row changes) as the use case read it. A guarded change
+    then also answers no row when another transaction changed the row since that read, and
+    under READ COMMITTED PostgreSQL checks the version on the newest row after waiting for
+    its lock: nothing that row's owner did in between goes unseen (see
+    database.retry_conflicts).
+    """
+    user_id, delta = _param(LedgerEntry.user_id), _param(LedgerEntry.delta)
+    # A literal 0: an anonymous parameter would need a value in every execution's params.
+    where = [User.id == user_id, User.balance + delta >= literal_column("0")]
+    if guarded:
+        where.append(text("users.xmin = CAST(CAST(:v_row_version AS text) AS xid)"))
+    return (
+        update(User)
+        .where(*where)
+        .values(balance=User.balance + delta)
+        .returning(User.balance)
+        .cte("account")
+    )
+
+
+# What a use case reads to guard its change of the resident's row (see account_change).
+ROW_VERSION = literal_column("users.xmin::text").label("row_version")
+
+
 def posting(
-    *, scan_id: ColumnElement | None = None, redemption_id: ColumnElement | None = None
+    *,
+    scan_id: ColumnElement | None = None,
+    redemption_id: ColumnElement | None = None,
+    account: CTE | None = None,
 ) -> Select:
     """Build the one statement that moves a balance and appends its entry; it answers the
     balance after, or no row when the balance would go below zero (then nothing changes).
 
     Parameters: user_id, delta, kind, reason, reason_code, reason_params, now, shop_id,
     actor_id, and scan_id and redemption_id unless they are given as expressions (a scalar
-    subquery of a row that the same statement inserts). The conditional UPDATE is the
-    guard, whatever runs at once.
+    subquery of a row that the same statement inserts). The conditional UPDATE (`account`,
+    default account_change()) is the guard, whatever runs at once.
     Build it once and execute it many times: compiling is the costly part.
     """
-    user_id, delta = _param(LedgerEntry.user_id), _param(LedgerEntry.delta)
-    account = (
-        update(User)
-        # A literal 0: an anonymous parameter would need a value in every execution's params.
-        .where(User.id == user_id, User.balance + delta >= literal_column("0"))
-        .values(balance=User.balance + delta)
-        .returning(User.balance)
-        .cte("account")
-    )
+    account = account if account is not None else account_change()
     given = {"scan_id": scan_id, "redemption_id": redemption_id}
     values = [
         given.get(column.key) if given.get(column.key) is not None else _param(column)

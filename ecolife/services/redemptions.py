@@ -80,14 +80,14 @@ def request_redemption(claims: TokenClaims, *, key: str, reward_id: int) -> Rede
 def _request(params: dict, digest: str, reward_id: int, now: datetime) -> RedemptionResult:
     user_id, key = params["user_id"], params["key"]
     params = {**params, "reward_id": reward_id, "now": now}
-    found, seen = idempotency.lock_and_read(params, REDEEM_CONTEXT, HOLDS)
+    found, seen = idempotency.read_resident(params, REDEEM_CONTEXT, HOLDS)
     if idempotency.seen_before(seen, digest):
         db.session.rollback()
         return _replay(seen.key_redemption_id)
     if seen.overdue:
         # Settle the resident's own overdue holds first: their points and items count again.
         _expire(user_id, now)
-        found, seen = idempotency.lock_and_read(params, REDEEM_CONTEXT, HOLDS)
+        found, seen = idempotency.read_resident(params, REDEEM_CONTEXT, HOLDS)
     try:
         _check(found, seen, now)
         if found.stock is not None:

@@ -1,38 +1,38 @@
-"""A scan that waited for the resident's lock decides on what the lock holder wrote."""
+"""A scan whose read went stale before its write decides again on what was written since."""
 
 import threading
-import time
 import uuid
 
-from sqlalchemy import func, select, text
+import pytest
+from sqlalchemy import func, select
 
+from ecolife import clock
 from ecolife.extensions import db
-from ecolife.models import Scan, User
-from ecolife.services import earning
+from ecolife.models import Action, IdempotencyKey, Impact, LedgerEntry, Scan, User
+from ecolife.services import earning, ledger
 from tests.factories import bearer
 
 
-def test_a_scan_that_waited_for_the_lock_retries_and_sees_the_scan_before_it(
+def test_a_scan_that_read_before_another_was_written_retries_and_sees_it(
     app, monkeypatch, make_resident, make_shop, shop_token
 ):
     resident = make_resident()
     token = shop_token(make_shop()[0])
-    first_written, let_first_commit = threading.Event(), threading.Event()
+    second_has_read, first_done = threading.Event(), threading.Event()
     attempts: list[str] = []
     record, earn = earning._record, earning._earn
 
-    def record_then_wait(*args, **kwargs):
-        result = record(*args, **kwargs)
-        if threading.current_thread().name == "first":
-            first_written.set()  # written, holding the resident's row, not committed
-            assert let_first_commit.wait(30)
-        return result
+    def record_after_the_first(*args, **kwargs):
+        if threading.current_thread().name == "second" and not first_done.is_set():
+            second_has_read.set()  # read (no scan yet), decided to credit, not written
+            assert first_done.wait(30)
+        return record(*args, **kwargs)
 
     def counting_earn(*args, **kwargs):
         attempts.append(threading.current_thread().name)
         return earn(*args, **kwargs)
 
-    monkeypatch.setattr(earning, "_record", record_then_wait)
+    monkeypatch.setattr(earning, "_record", record_after_the_first)
     monkeypatch.setattr(earning, "_earn", counting_earn)
     statuses: dict[str, int] = {}
 
@@ -41,18 +41,18 @@ def test_a_scan_that_waited_for_the_lock_retries_and_sees_the_scan_before_it(
         response = app.test_client().post("/api/v1/scans", json={"code": token}, headers=headers)
         statuses[name] = response.status_code
 
-    first = threading.Thread(target=scan, args=("first",), name="first")
     second = threading.Thread(target=scan, args=("second",), name="second")
-    first.start()
-    assert first_written.wait(30)
     second.start()
-    _wait_for_a_lock_wait(app)  # the second scan has its snapshot and waits for the row
-    let_first_commit.set()
+    assert second_has_read.wait(30)
+    first = threading.Thread(target=scan, args=("first",), name="first")
+    first.start()
     first.join(30)
+    first_done.set()
     second.join(30)
 
-    # Deciding on its first snapshot, the second scan would have credited inside the
-    # cooldown. PostgreSQL refused its lock instead, and the second try saw the first scan.
+    # Writing what it decided on its read, the second scan would have credited inside the
+    # cooldown. Its write found the resident's row changed and wrote nothing; the second try
+    # read the first scan and refused.
     assert statuses == {"first": 201, "second": 429}
     assert attempts.count("second") == 2
     with app.app_context():
@@ -61,17 +61,45 @@ def test_a_scan_that_waited_for_the_lock_retries_and_sees_the_scan_before_it(
         db.session.remove()
 
 
-def _wait_for_a_lock_wait(app) -> None:
-    with app.app_context(), db.engine.connect() as conn:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            waiting = conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            ).scalar()
-            if waiting:
-                return
-            time.sleep(0.01)
-    raise AssertionError("the second scan never waited for the resident's row")
+def test_a_stale_write_leaves_nothing_behind(app, make_resident, make_shop, shop_token):
+    """The guarded statement writes no scan, entry, impact or key when the row changed."""
+    resident, shop_id = make_resident(), make_shop()[0]
+    user_id = resident.user.id
+    with app.app_context():
+        stale = db.session.execute(
+            select(ledger.ROW_VERSION).where(User.id == user_id)
+        ).scalar_one()
+        bag = db.session.scalar(select(Action.id).where(Action.code == "bag"))
+        db.session.remove()
+    headers = {**bearer(resident), "Idempotency-Key": uuid.uuid4().hex}
+    response = app.test_client().post(
+        "/api/v1/scans", json={"code": shop_token(shop_id)}, headers=headers
+    )
+    assert response.status_code == 201
+    plan = earning._Plan(
+        shop=earning.ShopRef(shop_id, "ร้านทดสอบ", None),
+        action_id=bag,
+        action_code="bag",
+        quantity=1,
+        points=5,
+        milligrams=8000,
+        code_id=None,
+    )
+    with app.app_context():
+        pooled = db.engine.raw_connection()
+        conn = pooled.driver_connection
+        conn.autocommit = True
+        try:
+            with pytest.raises(earning.StaleRead):
+                earning._record(conn, plan, stale, user_id, "stale-key", "f" * 64, clock.now())
+        finally:
+            conn.autocommit = False
+            pooled.close()
+        counts = [
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (Scan, LedgerEntry, IdempotencyKey)
+        ]
+        assert counts == [1, 1, 1]
+        assert db.session.scalar(select(Impact.items).where(Impact.user_id == user_id)) == 1
+        assert db.session.get(User, user_id).balance == 5
+        db.session.remove()
