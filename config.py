@@ -93,6 +93,51 @@ class Config:
     )
     LOGIN_LIMIT_PER_ACCOUNT = _env("LOGIN_LIMIT_PER_ACCOUNT", "100 per 15 minutes")
     LOGIN_LIMIT_PER_IP = _env("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
+    # Password-reset codes asked for (each sends an SMS or an e-mail): per account, and per
+    # source address (one place asking for many accounts' codes).
+    PASSWORD_RESET_LIMIT_PER_ACCOUNT = _env("PASSWORD_RESET_LIMIT_PER_ACCOUNT", "3 per hour")
+    PASSWORD_RESET_LIMIT_PER_IP = _env("PASSWORD_RESET_LIMIT_PER_IP", "10 per hour")
+    # Refused reset codes per login typed (known or not): a ceiling new codes do not reset.
+    PASSWORD_RESET_WRONG_CODES_PER_ACCOUNT = _env(
+        "PASSWORD_RESET_WRONG_CODES_PER_ACCOUNT", "10 per day"
+    )
+    # Wrong member-card PINs typed at shop counters, per staff member and per shop (someone
+    # trying PINs on many cards); past either the counter's PIN redemptions wait.
+    CARD_PIN_WRONG_TRIES_PER_STAFF = _env("CARD_PIN_WRONG_TRIES_PER_STAFF", "10 per day")
+    CARD_PIN_WRONG_TRIES_PER_SHOP = _env("CARD_PIN_WRONG_TRIES_PER_SHOP", "20 per day")
+
+    # The outbox (reset codes, invites). E-mail goes by SMTP when SMTP_HOST is set, SMS by the
+    # HTTP gateway when SMS_GATEWAY_URL is set; otherwise each message is written as a JSON
+    # file into OUTBOX_DIR (development: read the codes there).
+    OUTBOX_DIR = Path(_env("OUTBOX_DIR", str(BASE_DIR / "instance" / "outbox")))
+    # Tries per message before it is given up on (logged), waiting 1, 2, 4, 8… minutes between.
+    OUTBOX_MAX_ATTEMPTS = int(_env("OUTBOX_MAX_ATTEMPTS", "6") or "6")
+    # Delivered (or given up) messages are deleted by the daily prune after this many days.
+    OUTBOX_KEEP_DAYS = int(_env("OUTBOX_KEEP_DAYS", "30") or "30")
+    SMTP_HOST = _env("SMTP_HOST")
+    SMTP_PORT = int(_env("SMTP_PORT", "587") or "587")
+    SMTP_USERNAME = _env("SMTP_USERNAME")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD")
+    # on: STARTTLS before signing in (port 587); off: plain (a relay on this host, port 25).
+    SMTP_STARTTLS = (_env("SMTP_STARTTLS", "on") or "on").lower() in ("1", "true", "on", "yes")
+    MAIL_FROM = _env("MAIL_FROM", "EcoLife <no-reply@localhost>")
+    # A JSON POST {to, sender, message} per SMS; a bearer token or basic credentials.
+    SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")
+    SMS_GATEWAY_TOKEN = _env("SMS_GATEWAY_TOKEN")
+    SMS_GATEWAY_USERNAME = _env("SMS_GATEWAY_USERNAME")
+    SMS_GATEWAY_PASSWORD = _env("SMS_GATEWAY_PASSWORD")
+    SMS_SENDER_NAME = _env("SMS_SENDER_NAME", "EcoLife")
+    # Production refuses to start without SMTP_HOST and SMS_GATEWAY_URL (codes written to a
+    # folder reach no one) unless this is "on": a deliberate choice, e.g. for a trial.
+    OUTBOX_DIR_IN_PRODUCTION = (_env("OUTBOX_DIR_IN_PRODUCTION", "off") or "off").lower() in (
+        "1",
+        "true",
+        "on",
+        "yes",
+    )
+    # PDPA: a resident with no sign-in, token refresh, scan or redemption for this many years
+    # is erased (name, phone, e-mail, card) by the daily upkeep; 0 never erases anyone.
+    ANONYMISE_INACTIVE_AFTER_YEARS = int(_env("ANONYMISE_INACTIVE_AFTER_YEARS", "3") or "3")
     # Reverse proxies in front of the app: the client address is the one the nearest
     # TRUSTED_PROXIES of them saw. 0 ignores X-Forwarded-For (a client could forge it).
     TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0") or "0")
@@ -172,6 +217,10 @@ class TestConfig(Config):
     PUBLIC_BASE_URL = "http://ecolife.test"
     # Tests load no map tiles, whatever the environment says.
     MAP_TILE_URL = None
+    # Tests send no real mail or SMS, whatever the environment says (they start their own).
+    SMTP_HOST = None
+    SMS_GATEWAY_URL = None
+    OUTBOX_DIR = BASE_DIR / "instance" / "test-outbox"
 
 
 class ProductionConfig(Config):
@@ -202,6 +251,23 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 f"PUBLIC_BASE_URL {problem}; it is printed in every QR poster and invite link "
                 f"(now {cls.PUBLIC_BASE_URL!r})"
+            )
+        cls._validate_outbox()
+
+    @classmethod
+    def _validate_outbox(cls) -> None:
+        """Reset codes and invites must reach people: a mail server and an SMS gateway (over
+        https), unless OUTBOX_DIR_IN_PRODUCTION says the folder is meant."""
+        if not cls.OUTBOX_DIR_IN_PRODUCTION and not (cls.SMTP_HOST and cls.SMS_GATEWAY_URL):
+            raise RuntimeError(
+                "SMTP_HOST and SMS_GATEWAY_URL must be set in production: without them reset "
+                "codes and invites are only written to OUTBOX_DIR (set "
+                "OUTBOX_DIR_IN_PRODUCTION=on if that is what you mean)"
+            )
+        if cls.SMS_GATEWAY_URL and not cls.SMS_GATEWAY_URL.lower().startswith("https://"):
+            raise RuntimeError(
+                "SMS_GATEWAY_URL must be an https:// address in production: the messages carry "
+                "reset codes and the gateway's credentials"
             )
 
 

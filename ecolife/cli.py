@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from ecolife.backup import backup, restore
@@ -30,7 +30,7 @@ def register_commands(app: Flask) -> None:
     """Attach the project's commands to `flask`/`ecolife`."""
     commands = (
         create_admin, seed_demo, import_shops, import_areas, posters, verify_ledger,
-        expire_redemptions, refresh_public_figures, worker, backup, restore,
+        expire_redemptions, refresh_public_figures, worker, backup, restore, erase_inactive,
     )
     for command in commands:
         app.cli.add_command(command)
@@ -82,12 +82,14 @@ def create_admin(email: str, password: str, display_name: str, area_code: str | 
 )
 def seed_demo(history: bool) -> None:
     """Add 13 sample partner shops in Lamphun, demo accounts and rewards (idempotent)."""
-    from ecolife.services.demo import DEMO_LOGINS, seed_demo_data
+    from ecolife.services.demo import DEMO_CARD_PIN, DEMO_LOGINS, demo_cards, seed_demo_data
 
     created = seed_demo_data()
     click.echo(f"Demo data ready ({created} new shops).")
     for role, login, password in DEMO_LOGINS:
         click.echo(f"  {role:<10} {login:<28} password: {password}")
+    for name, code in demo_cards():
+        click.echo(f"  card       {code:<28} PIN: {DEMO_CARD_PIN}  ({name})")
     if history:
         from ecolife.services.demo_history import MONTHS, seed_demo_history
         from ecolife.services.public_figures_refresh import refresh_public_figures as publish
@@ -240,7 +242,7 @@ def verify_ledger() -> None:
     help="Jobs run at once by this worker (each in a thread).",
 )
 @click.option(
-    "--queue", "queues", multiple=True, type=click.Choice(["jobs", "upkeep"]),
+    "--queue", "queues", multiple=True, type=click.Choice(["jobs", "upkeep", "outbox"]),
     help="Only these queues (default: all). Repeat for several.",
 )
 @click.option("--once", is_flag=True, help="Stop when the queues are empty (for scripts).")
@@ -261,6 +263,19 @@ def worker(concurrency: int, queues: tuple[str, ...], once: bool) -> None:
         concurrency=concurrency,
         queues=list(queues) or None,
     )
+
+
+@click.command("erase-inactive")
+@with_appcontext
+def erase_inactive() -> None:
+    """Erase residents idle for ANONYMISE_INACTIVE_AFTER_YEARS (the worker does it daily)."""
+    from ecolife.services.personal_data import erase_inactive as erase
+
+    years = current_app.config["ANONYMISE_INACTIVE_AFTER_YEARS"]
+    if not years:
+        click.echo("ANONYMISE_INACTIVE_AFTER_YEARS is 0: no account is erased.")
+        return
+    click.echo(f"Erased {erase()} residents idle for {years} years or more.")
 
 
 @click.command("expire-redemptions")

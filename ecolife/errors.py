@@ -136,3 +136,68 @@ class DeclarationExists(DomainError):
     """The same declaration (area, village, title and date) is already recorded (params: id)."""
 
     code = "declaration_exists"
+
+
+class CardPinNotSet(DomainError):
+    """The card holder has not chosen a PIN yet (member card)."""
+
+    code = "card_pin_not_set"
+
+
+class CardPinLocked(DomainError):
+    """Five wrong PINs in a row: the card's PIN is refused for a day, or until a new one is
+    set (params: locked_until, ISO 8601; until, Bangkok time for people)."""
+
+    code = "card_pin_locked"
+
+
+class UnknownCard(DomainError):
+    """No resident holds this member card (a typo, a replaced card, an erased account)."""
+
+    code = "unknown_card"
+
+
+class NoCard(DomainError):
+    """The resident holds no member card (yet): POST /me/card/rotate makes one."""
+
+    code = "no_card"
+
+
+class CardHolderUsesApp(DomainError):
+    """An admin may not change the PIN or card of a resident who signs in to the app: they
+    change their own there."""
+
+    code = "card_holder_uses_app"
+
+
+class WrongPin(DomainError):
+    """The card holder's PIN was wrong (params: tries_left before the PIN locks)."""
+
+    code = "wrong_pin"
+
+
+class PinTriesExceeded(DomainError):
+    """The staff member, or their shop, made today's wrong member-card PIN tries (params:
+    retry_after, minutes)."""
+
+    code = "pin_tries_exceeded"
+
+
+class CardCreditLimitReached(DomainError):
+    """The shop gave today's member-card credits (params: retry_after, limit)."""
+
+    code = "card_credit_limit_reached"
+
+
+class ResetCodeInvalid(DomainError):
+    """A password-reset code refused: wrong, expired, replaced, used, typed wrong too often, or
+    for a login with no account. One answer for all, so it tells no one which accounts exist."""
+
+    code = "reset_code_invalid"
+
+
+class PrivacyNoticeOutdated(DomainError):
+    """A consent to a privacy notice version that is not the one in force (params: version,
+    the one in force)."""
+
+    code = "privacy_notice_outdated"

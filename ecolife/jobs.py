@@ -17,6 +17,7 @@ import time
 
 import procrastinate
 from flask import Flask, current_app
+from procrastinate.manager import JobManager
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -26,13 +27,19 @@ from ecolife.logs import log_event
 QUEUE_SCHEMA = "procrastinate"
 JOBS_QUEUE = "jobs"
 UPKEEP_QUEUE = "upkeep"
+# Outgoing messages (reset codes, invites): never behind a long import.
+OUTBOX_QUEUE = "outbox"
 RUN_JOB = "ecolife.run_job"
+DELIVER_MESSAGE = "ecolife.deliver_message"
+SEND_RESET_CODE = "ecolife.send_reset_code"
 
 log = logging.getLogger(__name__)
 
 # The tasks' app. Jobs are deferred on the request's own connection; the worker gives it
 # a connector of its own (replace_connector) for the time it runs.
 queue = procrastinate.App(connector=procrastinate.PsycopgConnector())
+# Defers jobs on a connection it is given (never opens one of its own).
+_ON_SESSION = JobManager(procrastinate.SyncPsycopgConnector())
 _flask_app: Flask | None = None
 
 
@@ -59,6 +66,18 @@ def defer_job(job_id: int) -> None:
     defer(RUN_JOB, JOBS_QUEUE, job_id=job_id)
 
 
+def defer_delivery(message_id: int) -> None:
+    """Queue the delivery of an outbox message in the session's transaction: the message and
+    its delivery are committed together."""
+    defer(DELIVER_MESSAGE, OUTBOX_QUEUE, message_id=message_id)
+
+
+def defer_reset_request(login: str) -> None:
+    """Queue a password-reset request as typed: the worker looks for the account, so the
+    request does the same work for any login."""
+    defer(SEND_RESET_CODE, OUTBOX_QUEUE, login=login)
+
+
 def defer(task_name: str, queue_name: str, **arguments) -> None:
     """Queue a task in the session's transaction (the caller commits)."""
     conn = db.session.connection()
@@ -66,9 +85,10 @@ def defer(task_name: str, queue_name: str, **arguments) -> None:
     # unqualified names resolve in its schema, after the app's own.
     path = func.current_setting("search_path") + f", {QUEUE_SCHEMA}"
     conn.execute(select(func.set_config("search_path", path, True)))
-    queue.configure_task(
-        task_name, queue=queue_name, connection=conn.connection.driver_connection
-    ).defer(**arguments)
+    job = queue.configure_task(task_name, queue=queue_name).make_new_job(**arguments)
+    # On the session's own connection, through a synchronous connector: inside the worker
+    # (a job deferring another) the queue's connector is the worker's asynchronous one.
+    _ON_SESSION.defer_job(job, connection=conn.connection.driver_connection)
 
 
 def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 2, **options) -> None:
@@ -143,6 +163,50 @@ def run_job(job_id: int) -> None:
     run(job_id)
 
 
+class OutboxRetry(procrastinate.BaseRetryStrategy):
+    """Run a delivery again when the outbox asks to (TryAgainLater): its backoff and its count
+    of tries are the message's own, recorded on its row."""
+
+    def get_retry_decision(self, *, exception, job):
+        from ecolife.services.outbox import TryAgainLater
+
+        if isinstance(exception, TryAgainLater):
+            return procrastinate.RetryDecision(retry_at=exception.at)
+        return None
+
+
+@queue.task(name=DELIVER_MESSAGE, queue=OUTBOX_QUEUE, retry=OutboxRetry())
+@in_app_context
+def deliver_message(message_id: int) -> None:
+    """Send one outbox message (an e-mail or an SMS); a failed try is run again later."""
+    from ecolife.services.outbox import deliver
+
+    deliver(message_id)
+
+
+@queue.task(name=SEND_RESET_CODE, queue=OUTBOX_QUEUE)
+@in_app_context
+def send_reset_code(login: str) -> None:
+    """Make and send a password-reset code, if the login typed names an account."""
+    from ecolife.services.password_reset import send_reset_code as send
+
+    send(login)
+
+
+@queue.periodic(cron="*/3 * * * *", periodic_id="outbox-sweep")
+@queue.task(name="ecolife.sweep_outbox", queue=UPKEEP_QUEUE, queueing_lock="outbox-sweep")
+@in_app_context
+def sweep_outbox(timestamp: int) -> None:
+    """Queue again the messages a dead worker left, give up those out of tries (every 3
+    minutes)."""
+    from ecolife.services.outbox import sweep
+
+    counts = sweep()
+    log.info(
+        "outbox swept", extra={"event": "upkeep", **{f"outbox_{k}": v for k, v in counts.items()}}
+    )
+
+
 # Periodic upkeep. procrastinate passes the scheduled time; a queueing lock keeps at most
 # one waiting run of each, however many workers defer it.
 @queue.periodic(cron="* * * * *", periodic_id="expire-redemptions")
@@ -176,6 +240,17 @@ def refresh_public_figures(timestamp: int) -> None:
 
     cells = rebuild()
     log.info("public figures rebuilt", extra={"event": "upkeep", "public_cells": cells})
+
+
+@queue.periodic(cron="37 20 * * *", periodic_id="erase-inactive")  # 03:37 in Bangkok
+@queue.task(name="ecolife.erase_inactive", queue=UPKEEP_QUEUE, queueing_lock="erase-inactive")
+@in_app_context
+def erase_inactive(timestamp: int) -> None:
+    """Erase the personal data of residents idle for ANONYMISE_INACTIVE_AFTER_YEARS (daily)."""
+    from ecolife.services.personal_data import erase_inactive as erase
+
+    erased = erase()
+    log.info("erased inactive accounts", extra={"event": "upkeep", "erased_inactive": erased})
 
 
 @queue.periodic(cron="*/5 * * * *", periodic_id="retry-stalled")

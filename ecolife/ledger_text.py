@@ -21,6 +21,12 @@ def _sentence(entry: LedgerEntry, locale: str) -> str:
             action=_action(entry, locale),
             quantity=params.get("quantity", 1),
         )
+    if code == ReasonCode.CARD_SCAN:
+        return _(
+            "%(action)s × %(quantity)s (member card)",
+            action=_action(entry, locale),
+            quantity=params.get("quantity", 1),
+        )
     if code == ReasonCode.REWARD:
         return _("Reward: %(reward)s", reward=_reward(entry, locale))
     if code == ReasonCode.REDEMPTION_CANCELLED:

@@ -70,7 +70,7 @@ JOBS_BY_STATUS = text(
 JOB_STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
 # ecolife.jobs' queues, always reported (at 0 when empty); named here so that a scrape need
 # not import procrastinate.
-JOB_QUEUES = ("jobs", "upkeep")
+JOB_QUEUES = ("jobs", "upkeep", "outbox")
 
 
 def observe_request(method: str, endpoint: str | None, status: int, seconds: float) -> None:

@@ -31,6 +31,9 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=/@-]{0,127}")
 # a proxy the app does not know, and its loopback address says nothing about the client.
 FORWARDED_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 
+# Path parts that are secrets: a one-time token or invite, a member card's code.
+SECRET_VIEW_ARGS = ("token", "card")
+
 request_log = logging.getLogger("ecolife.request")
 
 
@@ -85,10 +88,13 @@ def finish_request(response: Response) -> Response:
 
 def loggable_path() -> str:
     """The request's path without the secrets some paths carry (an owner's invite, a one-time
-    code): whoever reads the logs must not be able to use them."""
+    code, a member card): whoever reads the logs must not be able to use them."""
     path = request.path
-    token = (request.view_args or {}).get("token")
-    return path.replace(token, "[redacted]") if token else path
+    for name in SECRET_VIEW_ARGS:
+        secret = (request.view_args or {}).get(name)
+        if secret:
+            path = path.replace(secret, "[redacted]")
+    return path
 
 
 def signed_in_user_id() -> int | None:

@@ -49,27 +49,37 @@ class _PosterPdf(FPDF):
         self._out("EMC")
 
 
+def sarabun_page(unit: str, size: tuple[float, float]) -> _PosterPdf:
+    """One borderless PDF page of `size` (in `unit`), Sarabun loaded and Thai shaping on:
+    the poster's and the member card's."""
+    pdf = _PosterPdf(unit=unit, format=size)
+    pdf.set_auto_page_break(False)
+    pdf.set_margin(0)
+    pdf.c_margin = 0
+    for name, style in STYLES.items():
+        pdf.add_font(FAMILY, style, FONT_DIR / name)
+    pdf.set_text_shaping(True)
+    pdf.add_page()
+    return pdf
+
+
+def close_fonts(pdf: FPDF) -> None:
+    """Close the font files: fontTools reads them lazily and keeps them open (a ZIP of 500
+    posters would otherwise hold 1,000 open files until garbage collection)."""
+    for font in pdf.fonts.values():
+        ttfont = getattr(font, "ttfont", None)
+        if ttfont is not None:
+            ttfont.close()
+
+
 class PdfCanvas:
     """Draw the poster's layout (in 200 dpi pixels) on one vector PDF page."""
 
     def __init__(self) -> None:
-        pdf = _PosterPdf(unit="pt", format=(WIDTH * PT, HEIGHT * PT))
-        pdf.set_auto_page_break(False)
-        pdf.set_margin(0)
-        pdf.c_margin = 0
-        for name, style in STYLES.items():
-            pdf.add_font(FAMILY, style, FONT_DIR / name)
-        pdf.set_text_shaping(True)
-        pdf.add_page()
-        self.pdf = pdf
+        self.pdf = sarabun_page("pt", (WIDTH * PT, HEIGHT * PT))
 
     def close(self) -> None:
-        """Close the font files: fontTools reads them lazily and keeps them open (a ZIP of
-        500 posters would otherwise hold 1,000 open files until garbage collection)."""
-        for font in self.pdf.fonts.values():
-            ttfont = getattr(font, "ttfont", None)
-            if ttfont is not None:
-                ttfont.close()
+        close_fonts(self.pdf)
 
     def rectangle(self, box: Box, fill: Colour) -> None:
         left, top, right, bottom = box

@@ -31,6 +31,9 @@ class Limits:
     max_quantity: int = 5
     code_ttl_seconds: int = 600
     redemption_ttl_seconds: int = 900
+    # Member-card credits a shop may give in a day, all card holders together: staff credit
+    # a card without the holder's phone, so a shop must not be able to pump one.
+    card_credits_per_shop_per_day: int = 30
 
 
 @dataclass(frozen=True)

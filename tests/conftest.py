@@ -21,7 +21,7 @@ QUEUE_TABLES = tuple(
     for name in ("jobs", "periodic_defers", "events", "workers")
 )
 # Reference rows the migrations insert; restored after each test's TRUNCATE.
-SEEDED_TABLES = ("actions",)
+SEEDED_TABLES = ("actions", "privacy_notices")
 # Kept (not truncated), but put back as migrated: tests that import areas add or rename some.
 SEEDED_AREAS = "areas"
 
@@ -183,6 +183,7 @@ def runner(app):
 from tests.factories import (  # noqa: E402,F401
     give_points,
     make_admin,
+    make_card_holder,
     make_code,
     make_resident,
     make_reward,

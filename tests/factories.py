@@ -8,7 +8,7 @@ import pytest
 
 from ecolife.extensions import db
 from ecolife.models import Declaration, Shop, User
-from ecolife.services import accounts, areas, earning, ledger, rewards, shops
+from ecolife.services import accounts, areas, earning, ledger, privacy, rewards, shops
 
 _numbers = itertools.count(1)
 PASSWORD = "correct-horse-1"
@@ -21,17 +21,26 @@ def bearer(signed_in: accounts.SignedIn) -> dict[str, str]:
 
 @pytest.fixture
 def make_resident(app):
-    """Return a callable that registers a resident and returns their signed-in session."""
+    """Return a callable that registers a resident and returns their signed-in session; like
+    the app's sign-up, they accept the privacy notice in force (unless `accept_notice=False`)."""
 
     def make(
-        *, phone: str | None = None, email: str | None = None, display_name: str = "ผู้อยู่อาศัย"
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        display_name: str = "ผู้อยู่อาศัย",
+        accept_notice: bool = True,
     ) -> accounts.SignedIn:
         with app.test_request_context():
             if phone is None and email is None:
                 phone = f"08{next(_numbers):08d}"[:10]
                 phone = "+66" + phone[1:]
             signed_in = accounts.register_resident(
-                password=PASSWORD, display_name=display_name, phone=phone, email=email
+                password=PASSWORD,
+                display_name=display_name,
+                phone=phone,
+                email=email,
+                privacy_notice_version=privacy.current_notice().version if accept_notice else None,
             )
             _detach(signed_in.user)
             return signed_in
@@ -87,6 +96,29 @@ def make_shop(app):
                 shops.update_shop(shop_id, {"active": False})
             _detach(staff.user)
             return shop_id, staff
+
+    return make
+
+
+@pytest.fixture
+def make_card_holder(app, make_resident, give_points):
+    """Return a callable giving a new resident a member card (and a PIN unless `pin` is
+    None, and `points`); it returns (signed-in resident, card code)."""
+
+    def make(*, points: int = 0, pin: str | None = "2580", display_name: str = "ยายแก้ว ใจดี"):
+        from ecolife.services import cards
+
+        resident = make_resident(display_name=display_name)
+        with app.app_context():
+            user = db.session.get(User, resident.user.id)
+            card = cards.ensure_card(user)
+            if pin is not None:
+                cards.set_pin(user, pin)
+            db.session.commit()
+            db.session.remove()
+        if points:
+            give_points(resident.user.id, points)
+        return resident, card
 
     return make
 

@@ -16,7 +16,9 @@ bp = Blueprint("account", __name__, url_prefix="/api/v1", description="The signe
 
 
 def limit_wrong_current_passwords(
-    user_id: Callable[[], int | None], guessed_wrong: Callable[[Response], bool]
+    user_id: Callable[[], int | None],
+    guessed_wrong: Callable[[Response], bool],
+    methods: tuple[str, ...] = ("POST",),
 ) -> Callable:
     """Limit wrong current passwords per account, like failed sign-ins from one place.
 
@@ -28,7 +30,7 @@ def limit_wrong_current_passwords(
         scope="password-change",
         key_func=lambda: f"user:{user_id() or get_remote_address()}",
         deduct_when=guessed_wrong,
-        methods=["POST"],
+        methods=list(methods),
     )
 
 

@@ -43,13 +43,20 @@ def limit_failed_sign_ins(typed_login: Callable[[], str]) -> Callable:
         ("LOGIN_LIMIT_PER_IP", get_remote_address),
     )
 
+    return shared_limits(limits, "sign-in", deduct_when=_failed)
+
+
+def shared_limits(limits, scope: str, **options) -> Callable:
+    """Decorate a view with one limit per (setting, key function), each counted under
+    `scope:setting`, so every view decorated alike shares the counts."""
+
     def decorate(view: Callable) -> Callable:
         for setting, key in limits:
             view = limiter.shared_limit(
                 lambda setting=setting: current_app.config[setting],
-                scope=f"sign-in:{setting}",
+                scope=f"{scope}:{setting}",
                 key_func=key,
-                deduct_when=_failed,
+                **options,
             )(view)
         return view
 

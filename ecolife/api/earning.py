@@ -19,7 +19,7 @@ from ecolife.api.security import (
     resident_token,
     token_claims,
 )
-from ecolife.services import actions, earning, ledger, residents
+from ecolife.services import actions, counter_codes, earning, ledger, residents
 
 bp = Blueprint("earning", __name__, url_prefix="/api/v1", description="Earning points")
 
@@ -37,8 +37,10 @@ def list_actions():
 @bp.arguments(ScanRequestSchema)
 @bp.response(201, ScanResultSchema)
 def create_scan(data):
-    """Credit a refusal at a shop by its scanned poster or one-time code."""
+    """Credit a refusal at a shop by its scanned poster or one-time code (its QR, or the
+    8-character short code under it, in any case and spacing)."""
     key = idempotency_key()
+    data["code"] = counter_codes.token_for(data["code"])
     return earning.earn_for_scan(token_claims(), key=key, **data)
 
 
@@ -46,8 +48,9 @@ def create_scan(data):
 @resident_only
 @bp.response(200, CodePreviewSchema)
 def preview_code(code: str):
-    """Say what a scanned code is (a shop's poster, or a counter code and what it credits)."""
-    return earning.preview_code(code)
+    """Say what a scanned or typed code is (a shop's poster, or a counter code and what it
+    credits)."""
+    return earning.preview_code(counter_codes.token_for(code))
 
 
 @bp.route("/me")

@@ -91,6 +91,8 @@ class ScanSchema(Schema):
     quantity = Integer()
     points = Integer()
     one_time_code = fields.Function(lambda scan: scan.code_id is not None)
+    # Credited by staff at the counter with the resident's member card.
+    card = fields.Function(lambda scan: scan.card_staff_id is not None)
     created_at = fields.DateTime()
 
 
@@ -122,6 +124,21 @@ class MeSchema(UserSchema):
     suspended = Boolean()
     suspended_at = fields.DateTime(allow_none=True)
     suspended_reason = fields.String(allow_none=True)
+    # The privacy notice in force and the version the user accepted (null: none yet): when
+    # they differ the app shows the notice and asks again (POST /me/consents).
+    privacy_notice = fields.Function(
+        lambda me: {
+            "version": me.privacy_notice_version,
+            "accepted_version": me.privacy_notice_accepted_version,
+        },
+        metadata={
+            "type": "object",
+            "properties": {
+                "version": {"type": "integer", "nullable": True},
+                "accepted_version": {"type": "integer", "nullable": True},
+            },
+        },
+    )
 
 
 class MeUpdateSchema(StrictSchema):
@@ -172,6 +189,8 @@ class CodeRequestSchema(StrictSchema):
 class EarningCodeSchema(Schema):
     id = Integer()
     token = fields.String()
+    # What a resident can type instead of scanning (8 characters; case and spaces ignored).
+    short_code = fields.String(allow_none=True)
     url = fields.Function(lambda code: qr_link(code.token))
     qr_png_url = fields.Function(
         lambda code: url_for("shop_staff.code_qr", code_id=code.id, _external=False)
@@ -194,6 +213,7 @@ class LimitsSchema(Schema):
     max_quantity = _limit(1, 1000)
     code_ttl_seconds = _limit(30, 24 * 3600)
     redemption_ttl_seconds = _limit(60, 7 * 24 * 3600)
+    card_credits_per_shop_per_day = _limit(1, 10_000)
 
 
 class LimitsUpdateSchema(LimitsSchema, StrictSchema):

@@ -121,6 +121,74 @@ PROBLEMS: dict[str, tuple[int, str, object]] = {
             " it is declaration %(id)s."
         ),
     ),
+    "card_pin_not_set": (
+        409,
+        "Card PIN not set",
+        _l(
+            "This member card has no PIN yet. The card holder sets one in the app or at the"
+            " municipal office."
+        ),
+    ),
+    "card_pin_locked": (
+        423,
+        "Card PIN locked",
+        _l(
+            "The PIN was wrong 5 times and is locked until %(until)s, or until the card holder"
+            " sets a new PIN (in the app or at the municipal office)."
+        ),
+    ),
+    "pin_tries_exceeded": (
+        429,
+        "Too many wrong PINs",
+        _l(
+            "Too many wrong member-card PINs were typed at this counter today. Try again in"
+            " %(minutes)s minutes."
+        ),
+    ),
+    "unknown_card": (
+        404,
+        "Unknown card",
+        _l("No member card with this code. Check the code, or the card may have been replaced."),
+    ),
+    "no_card": (
+        404,
+        "No member card",
+        _l(
+            "This account has no member card yet. A new card is made in the app (POST"
+            " /api/v1/me/card/rotate) or at the municipal office."
+        ),
+    ),
+    "card_holder_uses_app": (
+        409,
+        "Card holder uses the app",
+        _l("This resident signs in to the app: they change their PIN or card there themselves."),
+    ),
+    "wrong_pin": (
+        403,
+        "Wrong PIN",
+        _l("Wrong PIN. %(tries_left)s tries left before the PIN is locked."),
+    ),
+    "card_credit_limit_reached": (
+        429,
+        "Card credit limit reached",
+        _l(
+            "This shop has given today's %(limit)s member-card credits. Card holders can earn"
+            " here again tomorrow."
+        ),
+    ),
+    "reset_code_invalid": (
+        422,
+        "Reset code refused",
+        _l("This code is wrong or no longer works. Check the message, or ask for a new code."),
+    ),
+    "privacy_notice_outdated": (
+        409,
+        "Privacy notice outdated",
+        _l(
+            "The privacy notice has changed: read version %(version)s and accept it (reload"
+            " the notice)."
+        ),
+    ),
     "database_unavailable": (
         503,
         "Database unavailable",
@@ -132,6 +200,9 @@ PROBLEMS: dict[str, tuple[int, str, object]] = {
         _l("Something went wrong on our side. Please try again."),
     ),
 }
+
+# Parameters of a problem that its JSON body also carries as fields of their own.
+PROBLEM_FIELDS = ("tries_left", "locked_until")
 
 CSRF_EXPIRED = _l(
     "This form has expired or did not come from this site. Go back, reload the page and try again."
@@ -161,6 +232,8 @@ def problem(
         "detail": gettext(str(detail), **params) if params else str(detail),
         "errors": errors_ or {},
     }
+    # Figures a client acts on, beside the sentence that says them (e.g. tries left).
+    body.update({name: params[name] for name in PROBLEM_FIELDS if name in params})
     if retry_after is not None:
         body["retry_after"] = retry_after
     response = Response(json.dumps(body), status, mimetype="application/problem+json")

@@ -27,6 +27,8 @@ class RegisterSchema(StrictSchema):
     password = password_field(PASSWORD)
     display_name = text(80, required=True)
     locale = fields.String(load_default="th", validate=validate.OneOf(["th", "en"]))
+    # The version of the privacy notice shown before sign-up, if the resident accepted it.
+    privacy_notice_version = Integer(strict=True, validate=validate.Range(min=1, max=1_000_000))
 
     @validates_schema
     def phone_or_email(self, data, **kwargs):

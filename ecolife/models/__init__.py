@@ -2,11 +2,13 @@
 
 from ecolife.models.area import CODE_LENGTH, Area, AreaLevel, Declaration, ParticipationTarget
 from ecolife.models.auth import AuthSession, Invite, RefreshToken
-from ecolife.models.earning import Action, EarningCode, Impact, RuleSettings, Scan
+from ecolife.models.earning import Action, CardCreditDay, EarningCode, Impact, RuleSettings, Scan
 from ecolife.models.idempotency import IdempotencyKey
 from ecolife.models.job import Job, JobFile, JobKind, JobStatus
 from ecolife.models.ledger import EntryKind, LedgerEntry, LedgerIsAppendOnly, ReasonCode
+from ecolife.models.privacy import AccountActivity, Consent, PersonalDataAccess, PrivacyNotice
 from ecolife.models.public_impact import PublicImpactCell
+from ecolife.models.recovery import Channel, OutboxMessage, PasswordResetCode
 from ecolife.models.reward import Redemption, RedemptionStatus, Reward
 from ecolife.models.shop import Shop
 from ecolife.models.user import AccountEvent, Role, User
@@ -14,13 +16,17 @@ from ecolife.orm import utcnow
 
 __all__ = [
     "CODE_LENGTH",
+    "AccountActivity",
     "AccountEvent",
     "Area",
+    "Channel",
     "AreaLevel",
     "Declaration",
     "ParticipationTarget",
     "Action",
     "AuthSession",
+    "CardCreditDay",
+    "Consent",
     "EarningCode",
     "EntryKind",
     "IdempotencyKey",
@@ -32,6 +38,10 @@ __all__ = [
     "JobStatus",
     "LedgerEntry",
     "LedgerIsAppendOnly",
+    "OutboxMessage",
+    "PasswordResetCode",
+    "PersonalDataAccess",
+    "PrivacyNotice",
     "PublicImpactCell",
     "ReasonCode",
     "Redemption",

@@ -61,6 +61,7 @@ class RuleSettings(db.Model):
         CheckConstraint("max_quantity >= 1", name="max_quantity_positive"),
         CheckConstraint("code_ttl_seconds >= 30", name="code_ttl_sane"),
         CheckConstraint("redemption_ttl_seconds >= 60", name="redemption_ttl_sane"),
+        CheckConstraint("card_credits_per_shop_per_day >= 1", name="card_credits_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -70,6 +71,8 @@ class RuleSettings(db.Model):
     max_quantity: Mapped[int]
     code_ttl_seconds: Mapped[int]
     redemption_ttl_seconds: Mapped[int]
+    # Member-card credits one shop may give in a Bangkok day, all card holders together.
+    card_credits_per_shop_per_day: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -80,6 +83,9 @@ class EarningCode(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
+    # What a resident can type instead of scanning (security.random_code(8)); never reused.
+    # None for codes issued before short codes existed.
+    short_code: Mapped[str | None] = mapped_column(String(8), unique=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
     quantity: Mapped[int]
@@ -127,10 +133,28 @@ class Scan(db.Model):
     milligrams: Mapped[int] = mapped_column(default=0, server_default="0")
     # A one-time code can back one scan only: the database enforces it.
     code_id: Mapped[int | None] = mapped_column(ForeignKey("earning_codes.id"), unique=True)
+    # The staff member who credited it at the counter with the resident's member card.
+    card_staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     action = relationship(Action, lazy="joined", innerjoin=True)
     shop = relationship("Shop", lazy="joined", innerjoin=True)
+
+
+class CardCreditDay(db.Model):
+    """How many member-card credits a shop gave on a Bangkok day.
+
+    The credit's write raises the count only while it is under the limit (a conditional
+    upsert), so a shop cannot pass `card_credits_per_shop_per_day` however many counters
+    credit at once.
+    """
+
+    __tablename__ = "card_credit_days"
+    __table_args__ = (CheckConstraint("credits >= 1", name="credits_positive"),)
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    credits: Mapped[int]
 
 
 class Impact(db.Model):

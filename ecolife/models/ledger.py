@@ -22,6 +22,7 @@ class ReasonCode(StrEnum):
     """Why an entry exists, rendered in the reader's language from its parameters."""
 
     SCAN = "scan"  # {"action": code, "quantity": n}
+    CARD_SCAN = "card_scan"  # as SCAN: staff credited the resident's member card (the actor)
     REWARD = "reward"  # {"reward_id": id}
     REDEMPTION_CANCELLED = "redemption_cancelled"  # {"redemption_id": id}
     REDEMPTION_EXPIRED = "redemption_expired"  # {"redemption_id": id}
@@ -42,8 +43,8 @@ class LedgerEntry(db.Model):
         CheckConstraint("balance_after >= 0", name="balance_not_negative"),
         CheckConstraint("kind IN ('earn', 'redeem', 'refund', 'adjustment')", name="kind_known"),
         CheckConstraint(
-            "reason_code IN ('scan', 'reward', 'redemption_cancelled', 'redemption_expired',"
-            " 'adjustment', 'note')",
+            "reason_code IN ('scan', 'card_scan', 'reward', 'redemption_cancelled',"
+            " 'redemption_expired', 'adjustment', 'note')",
             name="reason_code_known",
         ),
         Index("ix_ledger_entries_user_id_id", "user_id", "id"),

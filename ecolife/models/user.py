@@ -51,14 +51,22 @@ class User(db.Model):
     # An admin scoped to one district or sub-district; None for a province-wide admin.
     admin_area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
     # The member card: a random code (unambiguous alphabet, see security.random_code) shown as
-    # a QR and typed at the counter; rotatable. None until the card is first asked for.
+    # a QR and typed at the counter; rotatable. Made at sign-up and at assisted registration.
     card_code: Mapped[str | None] = mapped_column(String(12), unique=True)
     # The 4-digit PIN a card holder confirms a counter redemption with (hashed), and the
     # wrong tries since the last right one.
     card_pin_hash: Mapped[str | None] = mapped_column(String(255))
     card_pin_failures: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # When the PIN locked after too many wrong tries: it is refused until a day later, or
+    # until a new PIN is set.
+    card_pin_locked_at: Mapped[datetime | None]
     # Set when the resident's personal data was erased (the row stays under a pseudonym).
     erased_at: Mapped[datetime | None]
+    # A resident registered at a municipal office: the sub-district the admin chose (inside
+    # their area), and the admin. A scoped admin sees the residents registered in their area
+    # (a home the resident declared themselves gives no admin access).
+    registered_area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     shop = relationship("Shop", lazy="raise")
@@ -69,10 +77,15 @@ class User(db.Model):
 
 
 class AccountEvent(db.Model):
-    """An admin's suspension or reinstatement of an account, with the reason given."""
+    """An admin's suspension or reinstatement of an account, with the reason given, or an
+    admin's new PIN or new member card for a card holder at the desk."""
 
     __tablename__ = "account_events"
-    __table_args__ = (CheckConstraint("kind IN ('suspend', 'unsuspend')", name="kind_known"),)
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('suspend', 'unsuspend', 'card_pin', 'card_rotate')", name="kind_known"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

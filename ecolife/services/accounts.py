@@ -28,6 +28,8 @@ from ecolife.security import (
     token_digest,
     verify_password,
 )
+from ecolife.services.card_codes import ensure_card
+from ecolife.services.privacy import note_activity, record_consent
 from ecolife.services.scope import admin_area
 
 # A field error of change_password (English, like marshmallow's; the consoles translate it).
@@ -50,8 +52,11 @@ def register_resident(
     phone: str | None = None,
     email: str | None = None,
     locale: str = "th",
+    privacy_notice_version: int | None = None,
 ) -> SignedIn:
-    """Create a resident account and sign it in."""
+    """Create a resident account with its member card and sign it in; with
+    `privacy_notice_version`, keep that they accepted that version of the privacy notice
+    (the one in force)."""
     user = User(
         phone=phone,
         email=email,
@@ -61,7 +66,10 @@ def register_resident(
         password_hash=hash_password(password),
     )
     add_account(user)
+    ensure_card(user)  # the member card is made now: reading it never writes
     signed_in = _open_session(user)
+    if privacy_notice_version is not None:
+        record_consent(user.id, privacy_notice_version, clock.now())
     db.session.commit()
     return signed_in
 
@@ -341,6 +349,8 @@ def _issue_tokens(auth_session: AuthSession) -> SignedIn:
     db.session.add(RefreshToken(session_id=auth_session.id, token_hash=token_digest(refresh_token)))
     ttl = config["ACCESS_TOKEN_TTL"]
     user = auth_session.user
+    # A sign-in or refresh is activity: inactive accounts are erased after years (PDPA).
+    note_activity(user.id, clock.now())
     access_token = encode_access_token(
         config["SECRET_KEY"],
         user_id=user.id,

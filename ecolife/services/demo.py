@@ -1,16 +1,21 @@
-"""Demo data: 13 partner shops in Lamphun and one account of each role (idempotent)."""
+"""Demo data: 13 partner shops in Lamphun, one account of each role and a card-only resident
+(idempotent)."""
 
 from sqlalchemy import select
 
 from ecolife.extensions import db
 from ecolife.models import Reward, Role, Shop, User
 from ecolife.security import hash_password, random_token
+from ecolife.services import cards
 
 DEMO_PASSWORDS = {
     "admin": "ecolife-admin-demo",
     "shop": "ecolife-shop-demo",
     "resident": "ecolife-demo",
 }
+# The member cards' PIN (the demo resident's card and the card-only resident's).
+DEMO_CARD_PIN = "2580"
+CARD_ONLY_RESIDENT = "ยายแก้ว ใจดี"
 DEMO_LOGINS = (
     ("admin", "admin@ecolife.local", DEMO_PASSWORDS["admin"]),
     # Scoped to one district: sees the shop in ลี้ (510401) only.
@@ -104,6 +109,7 @@ def seed_demo_data() -> int:
         role=Role.RESIDENT,
         password=DEMO_PASSWORDS["resident"],
     )
+    _ensure_card_holders()
     for shop in new_shops:
         for name_th, name_en, points, stock in DEMO_REWARDS:
             db.session.add(
@@ -111,6 +117,44 @@ def seed_demo_data() -> int:
             )
     db.session.commit()
     return len(new_shops)
+
+
+def _ensure_card_holders() -> None:
+    """The demo resident's member card, and a card-only resident (no phone, no e-mail), both
+    with the PIN DEMO_CARD_PIN."""
+    resident = db.session.scalar(select(User).where(User.phone == "+66812345678"))
+    card_only = db.session.scalar(
+        select(User).where(
+            User.display_name == CARD_ONLY_RESIDENT,
+            User.role == Role.RESIDENT,
+            User.phone.is_(None),
+            User.email.is_(None),
+        )
+    )
+    if card_only is None:
+        card_only = User(
+            display_name=CARD_ONLY_RESIDENT, role=Role.RESIDENT, home_tambon_code="510101"
+        )
+        db.session.add(card_only)
+        db.session.flush()
+    for holder in (resident, card_only):
+        cards.ensure_card(holder)
+        if holder.card_pin_hash is None:
+            cards.set_pin(holder, DEMO_CARD_PIN)
+
+
+def demo_cards() -> list[tuple[str, str]]:
+    """The demo member cards: (holder's name, card code as printed)."""
+    holders = db.session.scalars(
+        select(User)
+        .where(
+            (User.phone == "+66812345678")
+            | ((User.display_name == CARD_ONLY_RESIDENT) & User.phone.is_(None))
+        )
+        .where(User.card_code.isnot(None))
+        .order_by(User.id)
+    )
+    return [(user.display_name, cards.format_card_code(user.card_code)) for user in holders]
 
 
 def _ensure_user(

@@ -10,24 +10,40 @@ counter code's claim and the write share a transaction.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
 import psycopg
-from sqlalchemy import Row, String, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from ecolife import clock, metrics, rules
 from ecolife.database import StaleRead, prebuilt, retry_conflicts
 from ecolife.errors import (
+    CardCreditLimitReached,
     CodeCancelled,
     CodeExpired,
     CodeUsed,
     DomainError,
+    InvalidToken,
     NotFound,
     ShopInactive,
+    UnknownCard,
     UnknownCode,
     ValidationFailed,
 )
@@ -35,6 +51,7 @@ from ecolife.extensions import db
 from ecolife.links import qr_link
 from ecolife.models import (
     Action,
+    CardCreditDay,
     EarningCode,
     EntryKind,
     IdempotencyKey,
@@ -47,7 +64,7 @@ from ecolife.models import (
     User,
 )
 from ecolife.qr import qr_png
-from ecolife.security import random_token
+from ecolife.security import random_code, random_token
 from ecolife.services import idempotency
 from ecolife.services.accounts import TokenClaims
 from ecolife.services.actions import find_action
@@ -57,6 +74,10 @@ from ecolife.services.unit import value, values
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 DEFAULT_ACTION = "bag"
+# A counter code's short form, typed instead of scanning (see counter_codes.token_for).
+SHORT_CODE_LENGTH = 8
+SHORT_CODE_CONSTRAINT = "uq_earning_codes_short_code"
+SHORT_CODE_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -82,6 +103,8 @@ class CreditedScan:
     points: int
     code_id: int | None
     created_at: datetime
+    # The staff member who credited it with the resident's member card, if so.
+    card_staff_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -144,21 +167,71 @@ def earn_for_scan(
     )
 
 
+@dataclass(frozen=True)
+class CounterCredit:
+    """Staff crediting a member card holder at their own shop's counter."""
+
+    shop_id: int
+    staff_id: int
+
+
+def earn_at_counter(
+    holder_id: int,
+    counter: CounterCredit,
+    *,
+    key: str,
+    action: str | None = None,
+    quantity: int | None = None,
+) -> ScanResult:
+    """Credit a member card holder at the counter's shop, once per `key` (the caller keeps
+    it apart from the holder's own keys): a poster scan's read, rules and write, and the
+    shop's daily count of card credits raised with the write, within its limit."""
+    now = clock.now()
+    digest = idempotency.fingerprint("card_scan", action=action, quantity=quantity)
+    params = {
+        "user_id": holder_id,
+        "shop_id": counter.shop_id,
+        "token": None,
+        "action": action or DEFAULT_ACTION,
+        "key": key,
+        "day_start": rules.bangkok_day_start(now),
+    }
+    return retry_conflicts(
+        lambda conn: _earn(conn, params, digest, quantity, now, counter),
+        key_constraint=idempotency.KEY_CONSTRAINT,
+    )
+
+
 def _earn(
-    conn: psycopg.Connection, params: dict, digest: str, quantity: int | None, now: datetime
+    conn: psycopg.Connection,
+    params: dict,
+    digest: str,
+    quantity: int | None,
+    now: datetime,
+    counter: CounterCredit | None = None,
 ) -> ScanResult:
     user_id, key = params["user_id"], params["key"]
-    [found] = idempotency.read_resident(params, SCAN_READ, conn=conn)
+    read = SCAN_READ if counter is None else CARD_READ
+    missing = InvalidToken if counter is None else UnknownCard
+    [found] = idempotency.read_resident(params, read, conn=conn, missing=missing)
     if idempotency.seen_before(found, digest):
         return _replay(conn, found.key_scan_id)
     try:
         plan = _decide(found, quantity, now)
-        if plan.code_id is None:
+        if plan.code_id is None and counter is None:
             result = _record(conn, plan, found.row_version, user_id, key, digest, now)
         else:
             with conn.transaction():
-                _claim(conn, plan.code_id, user_id, now)
+                if plan.code_id is not None:
+                    _claim(conn, plan.code_id, user_id, now)
+                if counter is not None:
+                    plan = replace(plan, card_staff_id=counter.staff_id)
                 result = _record(conn, plan, found.row_version, user_id, key, digest, now)
+                if counter is not None:
+                    # Counted after the write (same transaction, undone with it when the
+                    # limit refuses): the shop's count row is not held while this waits
+                    # for the holder's row.
+                    _count_card_credit(conn, counter.shop_id, found, now)
     except ValidationFailed as refusal:
         metrics.scan_refused(refusal)
         raise
@@ -197,18 +270,27 @@ def issue_code(staff: User, action_code: str, quantity: int = 1) -> EarningCode:
     if shop is None or not shop.active:
         raise ShopInactive()
     now = clock.now()
-    earning_code = EarningCode(
-        token=random_token(16),
-        shop_id=shop.id,
-        action=action,
-        quantity=quantity,
-        created_by_id=staff.id,
-        created_at=now,
-        expires_at=rules.code_expiry(limits, now),
-    )
-    db.session.add(earning_code)
-    db.session.commit()
-    return earning_code
+    for _attempt in range(SHORT_CODE_TRIES):
+        earning_code = EarningCode(
+            token=random_token(16),
+            short_code=random_code(SHORT_CODE_LENGTH),
+            shop_id=shop.id,
+            action=action,
+            quantity=quantity,
+            created_by_id=staff.id,
+            created_at=now,
+            expires_at=rules.code_expiry(limits, now),
+        )
+        db.session.add(earning_code)
+        try:
+            db.session.commit()
+            return earning_code
+        except IntegrityError as error:
+            db.session.rollback()
+            if SHORT_CODE_CONSTRAINT not in str(error.orig):
+                raise
+            # Another code has this short code (25^8 of them): draw again.
+    raise RuntimeError("could not draw a free short code")
 
 
 def code_qr_png(shop_id: int, code_id: int) -> bytes:
@@ -235,6 +317,7 @@ class _Plan:
     points: int
     milligrams: int
     code_id: int | None
+    card_staff_id: int | None = None
 
 
 # One read, one snapshot (see retry_conflicts): the resident's row and its version (the
@@ -246,50 +329,61 @@ _by_token = bindparam("token", type_=String)
 _shop_id = func.coalesce(Shop.id, EarningCode.shop_id)
 _mine = Scan.user_id == User.id
 _today = Scan.created_at >= bindparam("day_start", type_=Scan.created_at.type)
-SCAN_READ = idempotency.with_key(
-    idempotency.resident_read(
-        ROW_VERSION,
-        Shop.id.label("shop_id"),
-        EarningCode.id.label("code_id"),
-        EarningCode.shop_id.label("code_shop_id"),
-        EarningCode.quantity.label("code_quantity"),
-        EarningCode.expires_at.label("code_expires_at"),
-        EarningCode.used_at.label("code_used_at"),
-        EarningCode.cancelled_at.label("code_cancelled_at"),
-        func.coalesce(Shop.name, _CodeShop.name).label("shop_name"),
-        func.coalesce(Shop.name_en, _CodeShop.name_en).label("shop_name_en"),
-        func.coalesce(Shop.active, _CodeShop.active).label("shop_active"),
-        Action.id.label("action_id"),
-        Action.code.label("action_code"),
-        Action.points.label("action_points"),
-        Action.milligrams.label("action_milligrams"),
-        Action.active.label("action_active"),
-        *(getattr(RuleSettings, name).label(f"limit_{name}") for name in LIMIT_NAMES),
-        # The latest scan here, read from the end of the index: history length is no cost.
-        select(Scan.created_at)
-        .where(_mine, Scan.shop_id == _shop_id)
-        .order_by(Scan.created_at.desc())
-        .limit(1)
-        .scalar_subquery()
-        .label("last_scan_at_shop"),
-        select(func.count())
-        .where(_mine, Scan.shop_id == _shop_id, _today)
-        .scalar_subquery()
-        .label("today_at_shop"),
-        select(func.count()).where(_mine, _today).scalar_subquery().label("today"),
-    )
-    .outerjoin(Shop, Shop.qr_token == _by_token)
-    .outerjoin(EarningCode, and_(Shop.id.is_(None), EarningCode.token == _by_token))
-    .outerjoin(_CodeShop, _CodeShop.id == EarningCode.shop_id)
-    .outerjoin(
-        Action,
-        or_(
-            Action.id == EarningCode.action_id,
-            and_(EarningCode.id.is_(None), Action.code == bindparam("action", type_=String)),
-        ),
-    )
-    .outerjoin(RuleSettings, RuleSettings.id == 1)
+_READ_COLUMNS = (
+    ROW_VERSION,
+    Shop.id.label("shop_id"),
+    EarningCode.id.label("code_id"),
+    EarningCode.shop_id.label("code_shop_id"),
+    EarningCode.quantity.label("code_quantity"),
+    EarningCode.expires_at.label("code_expires_at"),
+    EarningCode.used_at.label("code_used_at"),
+    EarningCode.cancelled_at.label("code_cancelled_at"),
+    func.coalesce(Shop.name, _CodeShop.name).label("shop_name"),
+    func.coalesce(Shop.name_en, _CodeShop.name_en).label("shop_name_en"),
+    func.coalesce(Shop.active, _CodeShop.active).label("shop_active"),
+    Action.id.label("action_id"),
+    Action.code.label("action_code"),
+    Action.points.label("action_points"),
+    Action.milligrams.label("action_milligrams"),
+    Action.active.label("action_active"),
+    *(getattr(RuleSettings, name).label(f"limit_{name}") for name in LIMIT_NAMES),
+    # The latest scan here, read from the end of the index: history length is no cost.
+    select(Scan.created_at)
+    .where(_mine, Scan.shop_id == _shop_id)
+    .order_by(Scan.created_at.desc())
+    .limit(1)
+    .scalar_subquery()
+    .label("last_scan_at_shop"),
+    select(func.count())
+    .where(_mine, Scan.shop_id == _shop_id, _today)
+    .scalar_subquery()
+    .label("today_at_shop"),
+    select(func.count()).where(_mine, _today).scalar_subquery().label("today"),
 )
+
+
+def _scan_read(start: Select, shop_on: ColumnElement) -> Select:
+    """The scan's read from `start` (the resident's row and what vouches for it), with
+    the shop joined on `shop_on`."""
+    return idempotency.with_key(
+        start.add_columns(*_READ_COLUMNS)
+        .outerjoin(Shop, shop_on)
+        .outerjoin(EarningCode, and_(Shop.id.is_(None), EarningCode.token == _by_token))
+        .outerjoin(_CodeShop, _CodeShop.id == EarningCode.shop_id)
+        .outerjoin(
+            Action,
+            or_(
+                Action.id == EarningCode.action_id,
+                and_(EarningCode.id.is_(None), Action.code == bindparam("action", type_=String)),
+            ),
+        )
+        .outerjoin(RuleSettings, RuleSettings.id == 1)
+    )
+
+
+SCAN_READ = _scan_read(idempotency.resident_read(), Shop.qr_token == _by_token)
+# A member card holder at the counter: staff credit them at the staff's own shop.
+CARD_READ = _scan_read(idempotency.holder_read(), Shop.id == bindparam("shop_id"))
 
 
 def _decide(found: Row, quantity: int | None, now: datetime) -> _Plan:
@@ -366,6 +460,34 @@ CODE_REFUSED = (
 )
 
 
+def _count_card_credit(conn: psycopg.Connection, shop_id: int, found: Row, now: datetime) -> None:
+    """Count a card credit against the shop's daily limit, or refuse it (in the caller's
+    transaction: a write that does not happen gives the credit back)."""
+    limit = limits_from(found, prefix="limit_").card_credits_per_shop_per_day
+    day = now.astimezone(rules.BANGKOK).date()
+    [counted] = prebuilt(
+        (COUNT_CARD_CREDIT, values(shop_id=shop_id, day=day, limit=limit)), conn=conn
+    )
+    if not counted:
+        raise CardCreditLimitReached(
+            retry_after=rules.seconds_until_next_bangkok_day(now), limit=limit
+        )
+
+
+# A conditional upsert: under READ COMMITTED a concurrent count waits for this row's lock and
+# then sees the newest count, so the shop's credits never pass the limit.
+_new_day = pg_insert(CardCreditDay).values(
+    shop_id=value("shop_id", CardCreditDay.shop_id.type),
+    day=value("day", CardCreditDay.day.type),
+    credits=1,
+)
+COUNT_CARD_CREDIT = _new_day.on_conflict_do_update(
+    index_elements=[CardCreditDay.shop_id, CardCreditDay.day],
+    set_={"credits": CardCreditDay.credits + 1},
+    where=CardCreditDay.credits < value("limit", CardCreditDay.credits.type),
+).returning(CardCreditDay.credits)
+
+
 def _record(
     conn: psycopg.Connection,
     plan: _Plan,
@@ -388,13 +510,14 @@ def _record(
                 points=plan.points,
                 milligrams=plan.milligrams,
                 code_id=plan.code_id,
+                card_staff_id=plan.card_staff_id,
                 now=now,
                 delta=plan.points,
                 kind=EntryKind.EARN,
                 reason="",
-                reason_code=ReasonCode.SCAN,
+                reason_code=ReasonCode.SCAN if plan.card_staff_id is None else ReasonCode.CARD_SCAN,
                 reason_params={"action": plan.action_code, "quantity": plan.quantity},
-                actor_id=user_id,
+                actor_id=plan.card_staff_id or user_id,
                 redemption_id=None,
                 key=key,
                 fingerprint=digest,
@@ -414,6 +537,7 @@ def _record(
         plan.points,
         plan.code_id,
         now,
+        plan.card_staff_id,
     )
     return ScanResult(scan, balance)
 
@@ -431,6 +555,7 @@ def _scan_write():
         ("points", Scan.points),
         ("milligrams", Scan.milligrams),
         ("code_id", Scan.code_id),
+        ("card_staff_id", Scan.card_staff_id),
         ("now", Scan.created_at),
     )
     new_scan = (
@@ -487,6 +612,7 @@ def _replay(conn: psycopg.Connection, scan_id: int) -> ScanResult:
         row.points,
         row.code_id,
         row.created_at,
+        row.card_staff_id,
     )
     return ScanResult(credited, row.balance_after)
 
@@ -502,6 +628,7 @@ REPLAY = (
         Scan.points,
         Scan.code_id,
         Scan.created_at,
+        Scan.card_staff_id,
         LedgerEntry.balance_after,
     )
     .join(Shop, Shop.id == Scan.shop_id)

@@ -64,11 +64,27 @@ def resident_read(*columns) -> Select:
         AuthSession.user_id == User.id,
         AuthSession.revoked_at.is_(None),
     )
+    # Not erased: read under the row lock, a request that waited for an erasure (PDPA) finds
+    # the account gone, though the session row it joined was read before the erasure ended it.
     return (
         select(User.role, User.suspended_at, *columns)
         .select_from(User)
         .join(AuthSession, live)
-        .where(User.id == bindparam("user_id"))
+        .where(User.id == bindparam("user_id"), User.erased_at.is_(None))
+    )
+
+
+def holder_read(*columns) -> Select:
+    """Start the read of a member card holder's row at the counter, with `columns`: staff
+    act for them, so no session of theirs is read (the staff member's was checked). An
+    account erased since the card was looked up reads as none (read_resident's `missing`).
+
+    Parameters: `user_id`.
+    """
+    return (
+        select(User.role, User.suspended_at, *columns)
+        .select_from(User)
+        .where(User.id == bindparam("user_id"), User.erased_at.is_(None))
     )
 
 
@@ -79,18 +95,21 @@ def locking_read(*columns) -> Select:
 
 
 def read_resident(
-    params: dict, *statements: Select, conn: psycopg.Connection | None = None
+    params: dict,
+    *statements: Select,
+    conn: psycopg.Connection | None = None,
+    missing: type[DomainError] = InvalidToken,
 ) -> list[Row]:
     """Run a use case's read of the resident (and any reads after it); return a row of each.
 
-    Refuses a signed-out session, or an account that is not a resident's (the role is the
-    account's, not the token's claim).
+    Refuses a signed-out session (or, at the counter, a holder who is gone: `missing`), or
+    an account that is not a resident's (the role is the account's, not the token's claim).
     """
     rows = prebuilt(*((statement, params) for statement in statements), conn=conn)
     found = rows[0]
     if not found or found[0].role != Role.RESIDENT:
         (conn or db.session).rollback()
-        raise InvalidToken() if not found else PermissionDenied()
+        raise missing() if not found else PermissionDenied()
     return [row[0] for row in rows]
 
 

@@ -9,19 +9,22 @@ UPDATE, so only one of them can win.
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, true, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from ecolife import clock, metrics, rules
 from ecolife.errors import (
     DomainError,
+    InvalidToken,
     NotFound,
     NotPending,
     OutOfStock,
+    UnknownCard,
     ValidationFailed,
 )
 from ecolife.extensions import db
@@ -58,6 +61,14 @@ class RedemptionResult:
     balance: int
 
 
+@dataclass(frozen=True)
+class Counter:
+    """A shop's staff member handing a reward over at the counter to a member card holder."""
+
+    shop_id: int
+    staff_id: int
+
+
 def request_redemption(claims: TokenClaims, *, key: str, reward_id: int) -> RedemptionResult:
     """Hold a reward's points and stock for a resident, once per Idempotency-Key.
 
@@ -66,9 +77,26 @@ def request_redemption(claims: TokenClaims, *, key: str, reward_id: int) -> Rede
     now = clock.now()
     digest = idempotency.fingerprint("redemption", reward_id=reward_id)
     params = {"user_id": claims.user_id, "session_id": claims.session_id, "key": key}
+    return _drawing_codes(lambda: _request(params, digest, reward_id, now))
+
+
+def redeem_at_counter(
+    holder_id: int, counter: Counter, *, key: str, reward_id: int
+) -> RedemptionResult:
+    """Hand one of the counter's shop's rewards to a member card holder whose PIN the
+    caller checked: the points are held and the redemption confirmed at once, under the
+    rules of a request in the app, once per `key` (the caller keeps it apart from the
+    holder's own keys)."""
+    now = clock.now()
+    digest = idempotency.fingerprint("card_redemption", reward_id=reward_id)
+    params = {"user_id": holder_id, "key": key}
+    return _drawing_codes(lambda: _request(params, digest, reward_id, now, counter=counter))
+
+
+def _drawing_codes(request: Callable[[], RedemptionResult]) -> RedemptionResult:
     for _attempt in range(5):
         try:
-            return _request(params, digest, reward_id, now)
+            return request()
         except IntegrityError as error:
             db.session.rollback()
             if CODE_CONSTRAINT not in str(error.orig):
@@ -77,22 +105,28 @@ def request_redemption(claims: TokenClaims, *, key: str, reward_id: int) -> Rede
     raise RuntimeError("could not find a free redemption code")
 
 
-def _request(params: dict, digest: str, reward_id: int, now: datetime) -> RedemptionResult:
+def _request(
+    params: dict, digest: str, reward_id: int, now: datetime, *, counter: Counter | None = None
+) -> RedemptionResult:
     user_id, key = params["user_id"], params["key"]
     params = {**params, "reward_id": reward_id, "now": now}
-    found, seen = idempotency.read_resident(params, REDEEM_CONTEXT, HOLDS)
+    context = REDEEM_CONTEXT if counter is None else COUNTER_CONTEXT
+    missing = InvalidToken if counter is None else UnknownCard
+    found, seen = idempotency.read_resident(params, context, HOLDS, missing=missing)
     if idempotency.seen_before(seen, digest):
         db.session.rollback()
         return _replay(seen.key_redemption_id)
     if seen.overdue:
         # Settle the resident's own overdue holds first: their points and items count again.
         _expire(user_id, now)
-        found, seen = idempotency.read_resident(params, REDEEM_CONTEXT, HOLDS)
+        found, seen = idempotency.read_resident(params, context, HOLDS, missing=missing)
     try:
+        if counter is not None and found.shop_id not in (None, counter.shop_id):
+            raise NotFound()  # staff hand over their own shop's rewards only
         _check(found, seen, now)
         if found.stock is not None:
             _take_stock(reward_id)
-        result = _hold(found, user_id, key, digest, now)
+        result = _hold(found, user_id, key, digest, now, counter)
     except ValidationFailed as refusal:
         db.session.rollback()
         metrics.redemption_refused("request", refusal)
@@ -103,29 +137,44 @@ def _request(params: dict, digest: str, reward_id: int, now: datetime) -> Redemp
         raise
     commit_keeping_loaded()
     metrics.REDEMPTIONS.labels("requested").inc()
+    if counter is not None:
+        metrics.REDEMPTIONS.labels("confirmed").inc()
     return result
 
 
-# The resident (row locked, so two phones can't spend the same points), the session behind
-# the token, the reward and its shop, and the redemption lifetime.
-REDEEM_CONTEXT = (
-    idempotency.locking_read(
-        User.balance,
-        Reward.id.label("reward_id"),
-        Reward.shop_id,
-        Reward.points,
-        Reward.stock,
-        Reward.per_resident_limit,
-        Reward.active,
-        Reward.active_from,
-        Reward.active_to,
-        Shop.active.label("shop_active"),
-        *(getattr(RuleSettings, name).label(f"limit_{name}") for name in LIMIT_NAMES),
+def _context(read: Callable[..., Select]) -> Select:
+    """The resident's row (read with `read`), the reward and its shop, and the redemption
+    lifetime."""
+    return (
+        read(
+            User.balance,
+            Reward.id.label("reward_id"),
+            Reward.shop_id,
+            Reward.points,
+            Reward.stock,
+            Reward.per_resident_limit,
+            Reward.active,
+            Reward.active_from,
+            Reward.active_to,
+            Shop.active.label("shop_active"),
+            *(getattr(RuleSettings, name).label(f"limit_{name}") for name in LIMIT_NAMES),
+        )
+        .outerjoin(Reward, Reward.id == bindparam("reward_id"))
+        .outerjoin(Shop, Shop.id == Reward.shop_id)
+        .outerjoin(RuleSettings, RuleSettings.id == 1)
     )
-    .outerjoin(Reward, Reward.id == bindparam("reward_id"))
-    .outerjoin(Shop, Shop.id == Reward.shop_id)
-    .outerjoin(RuleSettings, RuleSettings.id == 1)
-)
+
+
+def _holder_read(*columns) -> Select:
+    # A card holder at the counter: their row locked all the same, so the app and the
+    # counter cannot spend the same points.
+    return idempotency.holder_read(*columns).with_for_update(of=User)
+
+
+# The resident behind the token's session (row locked, so two phones can't spend the same
+# points); or, at the counter, the card holder.
+REDEEM_CONTEXT = _context(idempotency.locking_read)
+COUNTER_CONTEXT = _context(_holder_read)
 
 _mine = Redemption.user_id == bindparam("user_id")
 _pending = Redemption.status == RedemptionStatus.PENDING
@@ -177,8 +226,11 @@ def _take_stock(reward_id: int) -> None:
         raise OutOfStock()
 
 
-def _hold(found: Row, user_id: int, key: str, digest: str, now: datetime) -> RedemptionResult:
-    """Write the redemption, its debit and the key's outcome in one statement."""
+def _hold(
+    found: Row, user_id: int, key: str, digest: str, now: datetime, counter: Counter | None
+) -> RedemptionResult:
+    """Write the redemption, its debit and the key's outcome in one statement; at the
+    counter, confirm it too (the staff member is the debit's actor)."""
     balance, new_id = (
         db.session.connection()
         .execute(
@@ -197,13 +249,15 @@ def _hold(found: Row, user_id: int, key: str, digest: str, now: datetime) -> Red
                 reason_code=ReasonCode.REWARD,
                 reason_params={"reward_id": found.reward_id},
                 scan_id=None,
-                actor_id=user_id,
+                actor_id=user_id if counter is None else counter.staff_id,
                 key=key,
                 fingerprint=digest,
             ),
         )
         .one()
     )
+    if counter is not None:
+        _core(_confirming(new_id, counter.shop_id, counter.staff_id, now))
     return RedemptionResult(_load(new_id), balance)
 
 
@@ -241,17 +295,7 @@ def confirm_redemption(shop_id: int, staff_id: int, redemption_id: int) -> Redem
     that comes too late expires the hold and gives the points back.
     """
     now = clock.now()
-    confirmed = _core(
-        update(Redemption)
-        .where(
-            Redemption.id == redemption_id,
-            Redemption.shop_id == shop_id,
-            Redemption.status == RedemptionStatus.PENDING,
-            Redemption.expires_at > now,
-        )
-        .values(status=RedemptionStatus.CONFIRMED, resolved_at=now, confirmed_by_id=staff_id)
-        .returning(Redemption.id)
-    ).first()
+    confirmed = _core(_confirming(redemption_id, shop_id, staff_id, now)).first()
     if confirmed is None:
         redemption = get_shop_redemption(shop_id, redemption_id)
         if rules.overdue(redemption.status, redemption.expires_at, now):
@@ -264,6 +308,21 @@ def confirm_redemption(shop_id: int, staff_id: int, redemption_id: int) -> Redem
     commit_keeping_loaded()
     metrics.REDEMPTIONS.labels("confirmed").inc()
     return redemption
+
+
+def _confirming(redemption_id: int, shop_id: int, staff_id: int, now: datetime):
+    # Conditional: of confirm, cancel and expiry, only the first moves it out of pending.
+    return (
+        update(Redemption)
+        .where(
+            Redemption.id == redemption_id,
+            Redemption.shop_id == shop_id,
+            Redemption.status == RedemptionStatus.PENDING,
+            Redemption.expires_at > now,
+        )
+        .values(status=RedemptionStatus.CONFIRMED, resolved_at=now, confirmed_by_id=staff_id)
+        .returning(Redemption.id)
+    )
 
 
 @metrics.counting_refusals("cancel")
@@ -302,6 +361,17 @@ def expire_overdue(*, user_id: int | None = None) -> int:
         expired += _expire(owner_id, now, redemption_id=redemption_id) is not None
         db.session.commit()
     return expired
+
+
+def cancel_all_pending(user_id: int, now: datetime, *, actor_id: int | None) -> int:
+    """Cancel and refund every pending redemption of a resident in the caller's transaction
+    (their account is being erased: no one will show the codes any more); return how many."""
+    pending = select(Redemption.id).where(Redemption.user_id == user_id, _pending)
+    cancelled = 0
+    for redemption_id in db.session.scalars(pending.order_by(Redemption.id)).all():
+        refunded = _refund(redemption_id, RedemptionStatus.CANCELLED, now, actor_id=actor_id)
+        cancelled += refunded is not None
+    return cancelled
 
 
 def get_own_redemption(user_id: int, redemption_id: int) -> Redemption:

@@ -10,7 +10,18 @@ from ecolife.database import read_alone
 from ecolife.errors import InvalidToken, NotFound, ValidationFailed
 from ecolife.extensions import db
 from ecolife.identity import normalize_login
-from ecolife.models import AccountEvent, Action, Area, AreaLevel, AuthSession, Impact, Role, User
+from ecolife.models import (
+    AccountEvent,
+    Action,
+    Area,
+    AreaLevel,
+    AuthSession,
+    Consent,
+    Impact,
+    PrivacyNotice,
+    Role,
+    User,
+)
 from ecolife.pagination import Page, paginate
 from ecolife.services.accounts import TokenClaims
 from ecolife.services.scope import PROVINCE_WIDE, AdminScope
@@ -54,6 +65,13 @@ OWN_PROFILE = (
         User.suspended_at.isnot(None).label("suspended"),
         User.suspended_at,
         User.suspended_reason,
+        # The notice in force and the newest the user accepted: the app asks again when they
+        # differ (in this one read: /me is the app's hottest request).
+        select(func.max(PrivacyNotice.version)).scalar_subquery().label("privacy_notice_version"),
+        select(func.max(Consent.notice_version))
+        .where(Consent.user_id == User.id)
+        .scalar_subquery()
+        .label("privacy_notice_accepted_version"),
         Action.code.label("impact_action"),
         Impact.items.label("impact_items"),
         Impact.milligrams.label("impact_milligrams"),
@@ -95,7 +113,7 @@ def search_residents(
     query: str, *, limit: int, cursor: str | None, scope: AdminScope = PROVINCE_WIDE
 ) -> Page:
     """Find residents by phone number, email or part of their name, newest first; a scoped
-    admin finds only those who scanned or redeemed at a shop in their area."""
+    admin finds only those who scanned or redeemed at a shop in their area, or live there."""
     stmt = select(User).where(User.role == Role.RESIDENT, scope.resident_clause())
     query = query.strip()
     if query:
@@ -185,6 +203,15 @@ NOT_A_TAMBON = "Not a sub-district: give a 6-digit sub-district code (see /api/v
 VILLAGE_WITHOUT_TAMBON = "Give the village's sub-district too."
 
 
+def home_tambon(code: str) -> Area:
+    """Return the sub-district a resident says they live in; ValidationFailed if `code` is
+    not one."""
+    area = db.session.get(Area, code)
+    if area is None or area.level != AreaLevel.TAMBON:
+        raise ValidationFailed({"home_tambon_code": [NOT_A_TAMBON]})
+    return area
+
+
 def set_home(user_id: int, changes: dict) -> None:
     """Record or clear where the user lives (a sub-district, a village number in it): only
     for the programme's area figures. A new sub-district forgets the old village number.
@@ -194,9 +221,8 @@ def set_home(user_id: int, changes: dict) -> None:
         raise NotFound()
     if "home_tambon_code" in changes:
         code = changes["home_tambon_code"]
-        area = db.session.get(Area, code) if code is not None else None
-        if code is not None and (area is None or area.level != AreaLevel.TAMBON):
-            raise ValidationFailed({"home_tambon_code": [NOT_A_TAMBON]})
+        if code is not None:
+            home_tambon(code)
         if code != user.home_tambon_code:
             user.home_village_no = None
         user.home_tambon_code = code

@@ -62,14 +62,17 @@ class AdminScope:
         return column.in_(select(Shop.id).where(self.shop_clause()))
 
     def resident_clause(self) -> ColumnElement[bool]:
-        """A WHERE clause on `User` keeping the residents who scanned or redeemed inside."""
+        """A WHERE clause on `User` keeping the residents who scanned or redeemed inside, or
+        whom an admin registered inside (a card holder who has not scanned yet). The home a
+        resident declared themselves gives no access: anyone could name any sub-district."""
         if self.area_code is None:
             return true()
         scanned = select(Scan.id).where(Scan.user_id == User.id, self.shop_id_clause(Scan.shop_id))
         redeemed = select(Redemption.id).where(
             Redemption.user_id == User.id, self.shop_id_clause(Redemption.shop_id)
         )
-        return or_(exists(scanned), exists(redeemed))
+        registered = User.registered_area_code.startswith(self.area_code, autoescape=True)
+        return or_(exists(scanned), exists(redeemed), registered)
 
     def check_shop(self, shop: Shop | None) -> Shop:
         """Return the shop if it is inside this scope; NotFound if not (or if None)."""

@@ -12,9 +12,10 @@ from ecolife.errors import InsufficientPoints
 from ecolife.extensions import db
 from ecolife.ledger_text import describe
 from ecolife.models import Role
-from ecolife.services import ledger, residents
+from ecolife.pagination import Page
+from ecolife.services import ledger, privacy, residents
 from ecolife.web.forms import submit
-from ecolife.web.schemas import AdjustmentSchema, LedgerArgs, ReasonSchema, SearchArgs
+from ecolife.web.schemas import AdjustmentSchema, LedgerArgs, ReasonSchema, search_args
 from ecolife.web.session import console_required, console_scope, console_user
 
 bp = Blueprint("admin_residents", __name__, url_prefix="/admin/residents")
@@ -26,10 +27,15 @@ bp.add_app_template_filter(describe, "ledger_reason")
 @bp.get("/")
 @admin_required
 def index():
-    args = SearchArgs().load(request.args, unknown="exclude")
+    args, error = search_args(request.args)
+    if error:
+        empty = Page(items=[], next_cursor=None)
+        return render_template("admin/residents.html", page=empty, q=args["q"], error=error), 422
     page = residents.search_residents(
         args["q"], limit=50, cursor=args["after"], scope=console_scope()
     )
+    # The list shows each resident's phone or e-mail: the PDPA access log keeps who saw them.
+    privacy.log_access(console_user().id, [user.id for user in page.items], privacy.RESIDENT_SEARCH)
     return render_template("admin/residents.html", page=page, q=args["q"])
 
 
@@ -103,9 +109,11 @@ def _page(user_id: int, errors: dict, values: dict):
         args = LedgerArgs().load(given, unknown="exclude")
     except ValidationError:
         args = {"shop": None, "after": None}  # a hand-edited link: show the whole ledger
+    resident = residents.get_resident(user_id, scope=console_scope())
+    privacy.log_access(console_user().id, [user_id], privacy.RESIDENT_PAGE)
     return render_template(
         "admin/resident.html",
-        resident=residents.get_resident(user_id, scope=console_scope()),
+        resident=resident,
         entries=ledger.history(user_id, limit=50, cursor=args["after"], shop_id=args["shop"]),
         shops=ledger.shops_in_history(user_id),
         shop_id=args["shop"],

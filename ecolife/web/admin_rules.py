@@ -19,6 +19,7 @@ LIMITS = (
     "max_quantity",
     "code_ttl_seconds",
     "redemption_ttl_seconds",
+    "card_credits_per_shop_per_day",
 )
 
 

@@ -9,10 +9,11 @@ from ecolife.api.files import poster_file, private_file
 from ecolife.api.schemas import ShopCreateSchema, ShopUpdateSchema
 from ecolife.errors import ValidationFailed
 from ecolife.models import Role, Shop
-from ecolife.services import areas, jobs, shop_qr, shops
+from ecolife.pagination import Page
+from ecolife.services import areas, jobs, password_reset, shop_qr, shops
 from ecolife.shop_csv import COLUMNS, NOT_UTF8, NUL_CHARACTER
 from ecolife.web.forms import submit, translate_errors
-from ecolife.web.schemas import SearchArgs
+from ecolife.web.schemas import search_args
 from ecolife.web.session import console_required, console_scope, console_user
 
 bp = Blueprint("admin_shops", __name__, url_prefix="/admin/shops")
@@ -35,7 +36,10 @@ PLACES = {"file": _l("File"), "header": _l("Header row"), "job": _l("Job")}
 @bp.get("/")
 @admin_required
 def index():
-    args = SearchArgs().load(request.args, unknown="exclude")
+    args, error = search_args(request.args)
+    if error:
+        empty = Page(items=[], next_cursor=None)
+        return render_template("admin/shops.html", page=empty, q=args["q"], error=error), 422
     page = shops.list_shops(
         limit=50,
         cursor=args["after"],
@@ -183,8 +187,11 @@ def _values(shop: Shop) -> dict:
 
 def _form(template: str, shop: Shop | None, values, errors):
     """The shop form, offering the sub-districts (grouped by district) the admin manages."""
+    # The shop's staff, with the buttons that re-send an invite or reset a password.
+    staff = password_reset.shop_staff(shop.id, scope=console_scope()) if shop else []
     return render_template(
-        template, shop=shop, values=values, errors=errors, tambon_groups=_tambon_groups()
+        template, shop=shop, values=values, errors=errors, tambon_groups=_tambon_groups(),
+        staff=staff,
     ), 422 if errors else 200
 
 

@@ -79,6 +79,25 @@ MESSAGES: dict[str, Any] = {
     ),
     "Give an official area code.": _l("Give an official area code, such as 5104 or 510401."),
     "The date cannot be in the future.": _l("The date cannot be in the future."),
+    # The member card (ecolife/services/cards.py, ecolife/web/admin_register.py).
+    "Give exactly 4 digits.": _l("Enter exactly 4 digits."),
+    "Choose a PIN that is hard to guess: not one digit four times"
+    " (like 0000) and not digits in a row (like 1234 or 4321).": _l(
+        "Choose a PIN that is hard to guess: not one digit four times"
+        " (like 0000) and not digits in a row (like 1234 or 4321)."
+    ),
+    "The two PINs are not the same.": _l("The two PINs are not the same."),
+    "Not a sub-district: give a 6-digit sub-district code (see /api/v1/areas).": _l(
+        "Choose a sub-district from the list."
+    ),
+    "Choose the resident's sub-district inside the area you manage.": _l(
+        "Choose the resident's sub-district inside the area you manage."
+    ),
+    "You registered a resident with this name and sub-district less than a minute ago:"
+    " open their card from the residents list instead of registering them twice.": _l(
+        "You registered a resident with this name and sub-district less than a minute ago:"
+        " open their card from the residents list instead of registering them twice."
+    ),
 }
 PATTERNS: list[tuple[re.Pattern, Any]] = [
     (

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from ecolife import clock, rules
@@ -23,9 +24,23 @@ class AdjustmentSchema(ReasonSchema):
             raise ValidationError("Enter a number other than 0.")
 
 
+# The longest search a console list accepts.
+MAX_SEARCH_LENGTH = 100
+
+
 class SearchArgs(Schema):
-    q = fields.String(load_default="", validate=validate.Length(max=100))
+    q = fields.String(load_default="", validate=validate.Length(max=MAX_SEARCH_LENGTH))
     after = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+def search_args(given) -> tuple[dict, str | None]:
+    """Load a console list's search and page; with a search too long (or a hand-edited
+    link), the words to show back and the message saying why nothing was searched."""
+    try:
+        return SearchArgs().load(given, unknown="exclude"), None
+    except ValidationError:
+        shown = {"q": given.get("q", "")[: 2 * MAX_SEARCH_LENGTH], "after": None}
+        return shown, _("Search for at most %(count)s characters.", count=MAX_SEARCH_LENGTH)
 
 
 class LedgerArgs(Schema):

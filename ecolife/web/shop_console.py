@@ -121,7 +121,13 @@ def counter():
 @staff_required
 def code(code_id: int):
     earning_code = earning.get_code(_shop_id(), code_id)
-    return render_template("shop/code.html", code=earning_code, status=_code_status(earning_code))
+    short_code = earning_code.short_code and counter_codes.short_code_form(earning_code.short_code)
+    return render_template(
+        "shop/code.html",
+        code=earning_code,
+        status=_code_status(earning_code),
+        short_code=short_code,
+    )
 
 
 @bp.get("/codes/<int:code_id>/status")

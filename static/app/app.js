@@ -198,11 +198,13 @@
       password: input("password", t("password"), "password", signingUp ? "new-password" : "current-password", signingUp ? t("passwordHint") : null)
     };
     var button = h("button", { type: "submit", class: "button big", "data-test": "auth-submit" }, signingUp ? t("signUp") : t("signIn"));
+    var notice = signingUp ? noticeAcceptance() : null;
     var form = h("form", { class: "form", novalidate: true, onsubmit: submit },
       errors,
       signingUp ? fields.display_name.wrap : null,
       fields.login.wrap,
       fields.password.wrap,
+      notice ? notice.wrap : null,
       button);
 
     function submit(event) {
@@ -215,6 +217,8 @@
         body.display_name = fields.display_name.el.value.trim();
         body.locale = lang;
         body[login.indexOf("@") >= 0 ? "email" : "phone"] = login;
+        if (!notice.accepted()) return;
+        body.privacy_notice_version = notice.version();
       } else {
         body.login = login;
       }
@@ -227,6 +231,10 @@
           go(claim ? "#/claim/" + encodeURIComponent(claim) : "#/");
         }, function (problem) {
           button.disabled = false;
+          if (signingUp && problem && problem.code === "privacy_notice_outdated") {
+            notice.outdated();
+            return;
+          }
           errors.replaceChildren(message(problemText(problem)));
           var fieldErrors = (problem && problem.errors) || {};
           Object.keys(fieldErrors).forEach(function (name) {
@@ -241,8 +249,77 @@
       h("section", { class: "hero" }, h("h1", {}, t("welcome")), h("p", {}, t("welcomeText"))),
       pending ? message(t("signInToCollect"), "info") : null,
       h("section", { class: "card" }, h("h2", {}, signingUp ? t("signUp") : t("signIn")), form,
+        signingUp ? null : h("p", { class: "center" }, h("a", { href: "#/forgot", "data-test": "forgot-password" }, t("forgotPassword"))),
         h("p", { class: "center" }, h("a", { href: signingUp ? "#/login" : "#/signup", "data-test": "switch-auth" }, signingUp ? t("haveAccount") : t("noAccount"))))
     );
+  }
+
+  // ---------- forgotten password: a code by SMS or email, then a new password ----------
+  function forgotScreen() {
+    var status = h("div");
+    var login = input("login", t("login"), "text", "username");
+    var send = h("button", { type: "submit", class: "button big", "data-test": "send-code" }, t("sendCode"));
+    var askForm = h("form", { class: "form", novalidate: true, onsubmit: ask }, login.wrap, send);
+    var card = h("section", { class: "card" }, h("h2", {}, t("forgotTitle")),
+      h("p", { class: "muted" }, t("forgotText")), status, askForm);
+
+    function ask(event) {
+      event.preventDefault();
+      status.replaceChildren();
+      login.error("");
+      send.disabled = true;
+      request("POST", "/auth/password-reset", { auth: false, body: { login: login.el.value.trim() } })
+        .then(live(function () { card.replaceChildren(h("h2", {}, t("setNewPassword")), codeForm(login.el.value.trim())); }),
+          live(function (problem) {
+            send.disabled = false;
+            status.replaceChildren(message(problemText(problem)));
+            fieldErrors(problem, { login: login });
+          }));
+    }
+
+    show(card, h("p", { class: "center" }, h("a", { href: "#/login" }, t("backToSignIn"))));
+  }
+
+  function codeForm(loginValue) {
+    var status = h("div");
+    var fields = {
+      code: labelled(h("input", { id: "f-code", name: "code", type: "text", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 6, required: true }), t("resetCode")),
+      new_password: input("new_password", t("newPassword"), "password", "new-password", t("passwordHint"))
+    };
+    var button = h("button", { type: "submit", class: "button big", "data-test": "set-password" }, t("setNewPassword"));
+
+    function submit(event) {
+      event.preventDefault();
+      status.replaceChildren();
+      Object.keys(fields).forEach(function (k) { fields[k].error(""); });
+      button.disabled = true;
+      var body = { login: loginValue, code: fields.code.el.value.trim(), new_password: fields.new_password.el.value };
+      request("POST", "/auth/password-reset/confirm", { auth: false, body: body })
+        .then(live(function (data) {
+          saveSession(data);
+          show(h("section", { class: "card center" }, message(t("passwordReset"), "ok"),
+            h("p", {}, h("a", { class: "button big", href: "#/", "data-test": "go-home" }, t("home")))));
+        }), live(function (problem) {
+          button.disabled = false;
+          status.replaceChildren(message(problemText(problem)));
+          fieldErrors(problem, fields);
+        }));
+    }
+
+    return h("div", {},
+      message(t("codeSent", { login: loginValue }), "info"),
+      status,
+      h("form", { class: "form", novalidate: true, onsubmit: submit }, fields.code.wrap, fields.new_password.wrap, button),
+      h("p", { class: "center" }, h("a", { href: "#/forgot", onclick: function (e) { e.preventDefault(); forgotScreen(); } }, t("askAgain"))));
+  }
+
+  // Show a problem's field errors beside the fields they belong to.
+  function fieldErrors(problem, fields) {
+    var errors = (problem && problem.errors) || {};
+    Object.keys(errors).forEach(function (name) {
+      if (!fields[name]) return;
+      fields[name].error([].concat(errors[name]).map(function (m) { return words("fields")[m] || m; }).join(" "));
+    });
   }
 
   function input(name, label, type, autocomplete, hint) {
@@ -269,6 +346,7 @@
     Promise.all([api("GET", "/me"), api("GET", "/me/ledger?limit=10"), api("GET", "/me/redemptions?limit=10")])
       .then(live(function (results) {
         var me = results[0], ledger = results[1].items, held = results[2].items.filter(function (r) { return r.status === "pending"; });
+        if (needsConsent(me)) return consentScreen(me.privacy_notice);
         var items = Object.keys(me.impact.items).reduce(function (sum, k) { return sum + me.impact.items[k]; }, 0);
         show(
           suspendedNotice(me),
@@ -280,7 +358,9 @@
               h("p", {}, h("strong", { "data-test": "grams" }, String(Math.round(me.impact.grams_plastic * 10) / 10)), " ", t("gramsAvoided")))),
           h("a", { class: "button huge", href: "#/scan", "data-test": "scan" }, t("scan")),
           h("a", { class: "button big secondary", href: "#/shops", "data-test": "rewards" }, t("rewards")),
-          h("p", { class: "center" }, h("a", { href: "#/profile", "data-test": "my-area" }, t("myArea"))),
+          h("a", { class: "button big secondary", href: "#/card", "data-test": "member-card" }, t("memberCard")),
+          h("p", { class: "center" }, h("a", { href: "#/profile", "data-test": "my-area" }, t("myArea")),
+            " · ", h("a", { href: "#/privacy", "data-test": "my-data" }, t("myData"))),
           held.length ? h("section", { class: "card" }, h("h2", {}, t("pendingRewards")),
             h("ul", { class: "list" }, held.map(function (r) {
               return h("li", {}, h("a", { href: "#/redemptions/" + r.id }, localName(r.reward), " · ", r.code));
@@ -350,17 +430,23 @@
   }
 
   // ---------- scanning ----------
+  // A counter code's short form, as typed: 8 characters of the unambiguous alphabet, in any
+  // case, with spaces or dashes (the server resolves it).
+  var SHORT_CODE = /^[34679ACDEFGHJKMNPQRTUVWXY]{8}$/;
+
   function tokenFrom(text) {
     text = (text || "").trim();
     var match = text.match(/\/q\/([A-Za-z0-9_-]{16,64})\/?$/);
     if (match) return match[1];
+    var typed = text.replace(/[\s-]/g, "").toUpperCase();
+    if (SHORT_CODE.test(typed)) return typed;
     return /^[A-Za-z0-9_-]{16,64}$/.test(text) ? text : null;
   }
 
   function scanScreen() {
     var video = h("video", { playsinline: true, muted: true, class: "camera" });
     var status = h("p", { class: "muted center", "data-test": "scan-status" }, t("scanHelp"));
-    var manual = h("input", { id: "manual-code", autocomplete: "off", spellcheck: "false" });
+    var manual = h("input", { id: "manual-code", autocomplete: "off", autocapitalize: "characters", spellcheck: "false" });
     var form = h("form", { class: "form", onsubmit: function (event) {
       event.preventDefault();
       var token = tokenFrom(manual.value);
@@ -700,6 +786,224 @@
     }), live(failed(profileScreen)));
   }
 
+  // ---------- personal data (PDPA): the notice, a copy of one's data, erasure ----------
+  // A notice's text as the server's /privacy page shows it: "## " headings, "- " lists.
+  function noticeText(text) {
+    var box = h("div", { class: "notice-text", "data-test": "notice-text" }), list = null, para = null;
+    text.split("\n").forEach(function (raw) {
+      var line = raw.trim();
+      if (line.indexOf("- ") === 0) {
+        para = null;
+        if (!list) box.appendChild(list = h("ul"));
+        list.appendChild(h("li", {}, line.slice(2).trim()));
+        return;
+      }
+      list = null;
+      if (!line) { para = null; return; }
+      if (line.indexOf("## ") === 0) { para = null; box.appendChild(h("h2", {}, line.slice(3).trim())); return; }
+      if (para) para.append(h("br"), line); else box.appendChild(para = h("p", {}, line));
+    });
+    return box;
+  }
+
+  function localNotice(notice) {
+    return lang === "en" ? notice.text_en : notice.text_th;
+  }
+
+  // Sign-up's notice (folded) and its accept box; the form sends the version accepted.
+  function noticeAcceptance() {
+    var notice = null;
+    var details = h("details", { class: "notice-box", "data-test": "signup-notice" }, h("summary", {}, t("privacyNotice")));
+    var box = h("input", { type: "checkbox", id: "f-accept-notice", "data-test": "accept-notice", "aria-describedby": "f-accept-notice-error" });
+    var error = h("p", { class: "field-error", id: "f-accept-notice-error", role: "alert", hidden: true });
+    function problem(text) {
+      error.textContent = text;
+      error.hidden = !text;
+    }
+    box.addEventListener("change", function () { if (box.checked && notice) problem(""); });
+    function load(then) {
+      request("GET", "/privacy-notice", { auth: false }).then(live(function (loaded) {
+        notice = loaded;
+        details.firstChild.textContent = t("readNotice", { version: loaded.version });
+        details.replaceChildren(details.firstChild, noticeText(localNotice(loaded)));
+        if (then) then(loaded);
+      }), live(function () { problem(t("noticeLoadFailed")); }));
+    }
+    load();
+    return {
+      wrap: h("div", { class: "field check" }, details,
+        h("p", { class: "hint" }, h("a", { href: "/privacy", target: "_blank", rel: "noopener", "data-test": "privacy-page-link" }, t("privacyNoticePage"))),
+        h("label", { class: "check-label" }, box, " ", t("acceptNotice")), error),
+      version: function () { return notice.version; },
+      // A new version was published while the form was open: show it, to be accepted anew.
+      outdated: function () {
+        box.checked = false;
+        load(function (loaded) {
+          details.open = true;
+          problem(t("noticeChangedText", { version: loaded.version }));
+          box.focus();
+        });
+      },
+      accepted: function () {
+        var ok = !!notice && box.checked;
+        problem(ok ? "" : (notice ? t("mustAccept") : t("noticeLoadFailed")));
+        if (!ok) box.focus();
+        return ok;
+      }
+    };
+  }
+
+  function needsConsent(me) {
+    var notice = me.privacy_notice;
+    return me.role === "resident" && notice && notice.version && notice.accepted_version !== notice.version;
+  }
+
+  // On start, when the notice in force is not the one the resident accepted: read, accept.
+  function consentScreen(status) {
+    request("GET", "/privacy-notice", { auth: false }).then(live(function (notice) {
+      var problem = h("div");
+      var accept = h("button", { type: "button", class: "button big", "data-test": "accept-new-notice", onclick: function () {
+        accept.disabled = true;
+        api("POST", "/me/consents", { body: { privacy_notice_version: notice.version } }).then(live(function () { route(); }),
+          live(function (failure) {
+            accept.disabled = false;
+            problem.replaceChildren(message(problemText(failure)));
+            if (failure && failure.code === "privacy_notice_outdated") consentScreen(status);
+          }));
+      } }, t("accept"));
+      show(h("section", { class: "message info", role: "status", "data-test": "notice-changed" },
+        h("h1", {}, status.accepted_version ? t("noticeChangedTitle") : t("noticeFirstTitle")),
+        h("p", {}, t("noticeChangedText", { version: notice.version }))),
+      h("section", { class: "card notice" }, noticeText(localNotice(notice))),
+      problem, accept,
+      h("p", { class: "center" }, h("button", { type: "button", class: "linkish", onclick: signOut }, t("signOut"))));
+    }), live(failed(function () { consentScreen(status); })));
+  }
+
+  function privacyScreen() {
+    loading();
+    api("GET", "/me").then(live(function (me) {
+      var exportStatus = h("div"), deleteStatus = h("div");
+      var download = h("button", { type: "button", class: "button big secondary", "data-test": "export", onclick: function () {
+        download.disabled = true;
+        api("GET", "/me/export", { raw: true }).then(live(function (blob) {
+          var file = "ecolife-my-data-" + new Date().toISOString().slice(0, 10) + ".json";
+          var link = h("a", { href: URL.createObjectURL(blob), download: file, hidden: true });
+          document.body.appendChild(link);
+          link.click();
+          link.remove();
+          download.disabled = false;
+          exportStatus.replaceChildren(message(t("exportDone", { file: file }), "ok"));
+        }), live(function (problem) {
+          download.disabled = false;
+          exportStatus.replaceChildren(message(problemText(problem)));
+        }));
+      } }, t("exportData"));
+      var password = input("delete_password", t("deletePassword"), "password", "current-password");
+      var erase = h("button", { type: "submit", class: "button big danger", "data-test": "delete-account" }, t("deleteConfirm"));
+      var form = h("form", { class: "form", novalidate: true, onsubmit: function (event) {
+        event.preventDefault();
+        password.error("");
+        deleteStatus.replaceChildren();
+        if (!password.el.value) { password.error(words("fields")["Missing data for required field."]); return; }
+        if (!window.confirm(t("deleteAsk"))) return;
+        erase.disabled = true;
+        api("DELETE", "/me", { body: { password: password.el.value } }).then(function () {
+          forgetSession();
+          show(h("section", { class: "won center", "data-test": "account-deleted" }, h("h1", {}, t("deleted")), h("p", {}, t("deletedText"))),
+            h("a", { class: "button big", href: "#/signup" }, t("signUp")));
+        }, live(function (problem) {
+          erase.disabled = false;
+          var wrong = problem && problem.errors && problem.errors.password;
+          if (wrong) password.error([].concat(wrong).map(function (m) { return words("fields")[m] || m; }).join(" "));
+          else deleteStatus.replaceChildren(message(problemText(problem)));
+        }));
+      } }, password.wrap, erase);
+      var notice = me.privacy_notice || {};
+      show(h("h1", {}, t("myData")),
+        h("p", { class: "muted" }, t("myDataText")),
+        h("section", { class: "card" },
+          notice.accepted_version ? h("p", { "data-test": "accepted-version" }, t("acceptedVersion", { version: notice.accepted_version })) : null,
+          h("p", {}, h("a", { href: "/privacy", target: "_blank", rel: "noopener", "data-test": "notice-link" }, t("privacyNotice")))),
+        h("section", { class: "card" }, h("h2", {}, t("exportData")), h("p", { class: "muted" }, t("exportHint")), download, exportStatus),
+        h("section", { class: "card danger-zone" }, h("h2", {}, t("deleteAccount")),
+          h("p", { class: "message error", "data-test": "delete-warning" }, t("deleteWarning", { points: me.balance })),
+          form, deleteStatus),
+        h("p", { class: "center" }, h("a", { href: "#/" }, t("home"))));
+    }), live(failed(privacyScreen)));
+  }
+
+  // ---------- the member card (for the counter: shown on screen or printed) ----------
+  // The card's QR and typed code, printing it as a PDF, a new card, and the counter PIN.
+  function cardScreen() {
+    loading();
+    api("GET", "/me/card").then(live(function (card) {
+      var qr = h("img", { class: "qr", alt: card.card_code_display, "data-test": "card-qr" });
+      var status = h("div", { "aria-live": "polite" });
+      function download(size) {
+        status.replaceChildren();
+        api("GET", "/me/card.pdf" + (size === "a6" ? "?size=a6" : ""), { raw: true }).then(live(function (blob) {
+          var link = h("a", { href: URL.createObjectURL(blob), download: "ecolife-card" + (size === "a6" ? "-a6" : "") + ".pdf", hidden: true });
+          document.body.appendChild(link);
+          link.click();
+          link.remove();
+          status.replaceChildren(message(t("cardPdfReady"), "ok"));
+        }), live(function (problem) { status.replaceChildren(message(problemText(problem))); }));
+      }
+      var rotate = h("button", { type: "button", class: "button secondary", "data-test": "rotate-card", onclick: function () {
+        if (!window.confirm(t("cardRotateAsk"))) return;
+        rotate.disabled = true;
+        api("POST", "/me/card/rotate").then(live(function () { cardScreen(); }),
+          live(function (problem) { rotate.disabled = false; status.replaceChildren(message(problemText(problem))); }));
+      } }, t("cardRotate"));
+      show(h("h1", { class: "center" }, t("memberCard")),
+        h("p", { class: "muted center" }, t("cardHelp")),
+        h("div", { class: "qr-box" }, qr),
+        h("p", { class: "code card-code", "data-test": "card-code" }, card.card_code_display),
+        status,
+        h("button", { type: "button", class: "button big", "data-test": "print-card", onclick: function () { download("card"); } }, t("cardPrint")),
+        h("button", { type: "button", class: "button secondary", "data-test": "print-a6", onclick: function () { download("a6"); } }, t("cardPrintA6")),
+        pinSection(card),
+        h("section", { class: "card" }, h("h2", {}, t("cardLost")), h("p", { class: "muted" }, t("cardLostText")), rotate),
+        h("p", { class: "center" }, h("a", { href: "#/" }, t("home"))));
+      api("GET", "/me/card/qr.png", { raw: true }).then(live(function (blob) { qr.src = URL.createObjectURL(blob); }), function () {});
+    }), live(failed(cardScreen)));
+  }
+
+  function pinSection(card) {
+    var pin = input("pin", t("cardPin"), "password", "off", t("cardPinHint"));
+    pin.el.setAttribute("inputmode", "numeric");
+    pin.el.setAttribute("maxlength", "4");
+    var password = input("password", t("password"), "password", "current-password");
+    var state = h("p", { "data-test": "pin-state" }, card.has_pin ? t("cardPinSet") : t("cardPinNone"));
+    var status = h("div");
+    var button = h("button", { type: "submit", class: "button", "data-test": "save-pin" }, card.has_pin ? t("cardPinChange") : t("cardPinSave"));
+    var form = h("form", { class: "form", novalidate: true, onsubmit: function (event) {
+      event.preventDefault();
+      status.replaceChildren();
+      pin.error("");
+      password.error("");
+      button.disabled = true;
+      api("POST", "/me/card/pin", { body: { pin: pin.el.value.trim(), password: password.el.value } }).then(live(function () {
+        button.disabled = false;
+        pin.el.value = password.el.value = "";
+        state.textContent = t("cardPinSet");
+        button.textContent = t("cardPinChange");
+        status.replaceChildren(message(t("cardPinSaved"), "ok"));
+      }), live(function (problem) {
+        button.disabled = false;
+        status.replaceChildren(message(problemText(problem)));
+        var fieldErrors = (problem && problem.errors) || {};
+        [["pin", pin], ["password", password]].forEach(function (pair) {
+          if (fieldErrors[pair[0]]) {
+            pair[1].error([].concat(fieldErrors[pair[0]]).map(function (m) { return words("fields")[m] || m; }).join(" "));
+          }
+        });
+      }));
+    } }, pin.wrap, password.wrap, button);
+    return h("section", { class: "card" }, h("h2", {}, t("cardPinTitle")), h("p", { class: "muted" }, t("cardPinText")), state, form, status);
+  }
+
   // ---------- routing ----------
   function route() {
     generation += 1;
@@ -709,9 +1013,12 @@
     var parts = path.split("/").filter(Boolean);
     if (parts[0] === "claim" && parts[1]) return claimScreen(decodeURIComponent(parts[1]));
     if (parts[0] === "signup") return authScreen("signup");
+    if (parts[0] === "forgot") return forgotScreen();
     if (parts[0] === "login" || !tokens()) return authScreen("login");
     if (parts[0] === "scan") return scanScreen();
     if (parts[0] === "profile") return profileScreen();
+    if (parts[0] === "card") return cardScreen();
+    if (parts[0] === "privacy") return privacyScreen();
     if (parts[0] === "shops" && parts[1]) return shopScreen(Number(parts[1]));
     if (parts[0] === "shops") return shopsScreen();
     if (parts[0] === "redemptions" && parts[1]) return redemptionScreen(Number(parts[1]));

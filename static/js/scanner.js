@@ -1,4 +1,5 @@
-// Shop console: read a resident's redemption QR with the camera, then look the code up.
+// Shop console: read a resident's redemption QR (or, with data-pattern and data-param, a
+// member card) with the camera, then look the code up.
 (function () {
   "use strict";
   var root = document.getElementById("scanner");
@@ -6,7 +7,8 @@
   var video = document.getElementById("scanner-video");
   var start = document.getElementById("scanner-start");
   var error = document.getElementById("scanner-error");
-  var CODE = /^[0-9A-Z]{6}$/;
+  var CODE = new RegExp(root.dataset.pattern || "^[0-9A-Z]{6}$");
+  var param = root.dataset.param || "code";
   var stop = null;
 
   function fail(message) {
@@ -20,7 +22,13 @@
       fail(error.dataset.unreadable);
       return false;
     }
-    window.location.assign(root.dataset.lookupUrl + "?code=" + encodeURIComponent(code));
+    var form = root.dataset.form && document.getElementById(root.dataset.form);
+    if (form) {  // a secret (a member card): posted, never put in a URL
+      form.elements[param].value = code;
+      form.submit();
+      return true;
+    }
+    window.location.assign(root.dataset.lookupUrl + "?" + param + "=" + encodeURIComponent(code));
     return true;
   }
 

@@ -14,8 +14,18 @@ OK = {200, 201, 202, 204}
 
 
 @pytest.fixture
-def world(client, make_resident, make_shop, make_admin, make_reward, give_points, make_code):
+def world(
+    client,
+    make_resident,
+    make_shop,
+    make_admin,
+    make_reward,
+    give_points,
+    make_code,
+    make_card_holder,
+):
     resident_a, resident_b = make_resident(), make_resident()
+    _, card = make_card_holder(points=100)
     give_points(resident_a.user.id, 100)
     shop_x, staff_x = make_shop()
     shop_y, staff_y = make_shop()
@@ -36,6 +46,7 @@ def world(client, make_resident, make_shop, make_admin, make_reward, give_points
         "redemption": redemption["id"],
         "code": redemption["code"],
         "code_id": code_id,
+        "card": card,
     }
     return users, ids
 
@@ -69,6 +80,27 @@ TABLE = [
         {"current_password": PASSWORD, "new_password": "another-password-9"},
         ("resident_a", "resident_b", "staff_x", "staff_y", "admin"),
     ),
+    ("get", "/api/v1/privacy-notice", None, WHO),
+    (
+        "post",
+        "/api/v1/me/consents",
+        {"privacy_notice_version": 1},
+        ("resident_a", "resident_b", "staff_x", "staff_y", "admin"),
+    ),
+    ("get", "/api/v1/me/export", None, ("resident_a", "resident_b", "staff_x", "staff_y", "admin")),
+    # Staff and admins are not erased this way (403); each resident erases only themselves.
+    ("delete", "/api/v1/me", {"password": PASSWORD}, ("resident_a", "resident_b")),
+    # The member card: each resident's own (the routes take no id); residents only.
+    ("get", "/api/v1/me/card", None, ("resident_a", "resident_b")),
+    ("get", "/api/v1/me/card/qr.png", None, ("resident_a", "resident_b")),
+    ("get", "/api/v1/me/card.pdf", None, ("resident_a", "resident_b")),
+    ("post", "/api/v1/me/card/rotate", None, ("resident_a", "resident_b")),
+    (
+        "post",
+        "/api/v1/me/card/pin",
+        {"pin": "2580", "password": PASSWORD},
+        ("resident_a", "resident_b"),
+    ),
     ("get", "/api/v1/redemptions/{redemption}", None, ("resident_a",)),
     ("get", "/api/v1/redemptions/{redemption}/qr.png", None, ("resident_a",)),
     ("post", "/api/v1/shop/codes", {"action": "bag"}, ("staff_x", "staff_y")),
@@ -80,6 +112,10 @@ TABLE = [
     ("post", "/api/v1/shop/rewards", {"name_th": "ของรางวัล", "points": 5}, ("staff_x", "staff_y")),
     ("patch", "/api/v1/shop/rewards/{reward_x}", {"points": 11}, ("staff_x",)),
     ("post", "/api/v1/shop/redemptions/lookup", {"code": "{code}"}, ("staff_x",)),
+    # Member cards at the counter: any shop's staff, each at their own shop (the
+    # card-redemptions route is in test_card_redemption_access: its body takes an id).
+    ("post", "/api/v1/shop/card-scans", {"card": "{card}"}, ("staff_x", "staff_y")),
+    ("get", "/api/v1/shop/cards/{card}", None, ("staff_x", "staff_y")),
     ("get", "/api/v1/admin/actions", None, ("admin",)),
     ("get", "/api/v1/admin/limits", None, ("admin",)),
     ("get", "/api/v1/admin/shops/{shop_x}/rewards", None, ("admin",)),
@@ -150,6 +186,18 @@ def test_confirm_and_cancel_access(client, world, who):
         assert cancel.status_code == expected_cancel
 
 
+@pytest.mark.parametrize("who", WHO)
+def test_card_redemption_access(client, world, who):
+    """Only staff hand over rewards at the counter, and only their own shop's (another
+    shop's reward is not found)."""
+    users, ids = world
+    headers = {"Idempotency-Key": f"card-{who}", **(bearer(users[who]) if users[who] else {})}
+    body = {"card": ids["card"], "reward_id": ids["reward_x"], "pin": "2580"}
+    response = client.post("/api/v1/shop/card-redemptions", json=body, headers=headers)
+    expected = {"anonymous": 401, "staff_x": 201, "staff_y": 404}.get(who, 403)
+    assert response.status_code == expected, response.get_json()
+
+
 # Every admin route of the API, for a province-wide admin, an admin of the district the shop
 # is in (5101), and an admin of another district (5104): the expected status of each.
 ADMINS = ("province", "in_area", "out_of_area")
@@ -193,11 +241,19 @@ ADMIN_TABLE = [
     ("get", "/api/v1/admin/limits", None, PROGRAMME),
     ("patch", "/api/v1/admin/limits", {"daily_scans": 20}, PROGRAMME),
     ("get", "/api/v1/admin/admins", None, PROGRAMME),
+    ("get", "/api/v1/admin/personal-data-access", None, PROGRAMME),
     (
         "post",
         "/api/v1/admin/admins",
         {"email": "{who}@admins.test", "display_name": "ผู้ดูแล", "area_code": "5102"},
         (201, 403, 403),
+    ),
+    # Assisted registration: a scoped admin registers residents of their own area only.
+    (
+        "post",
+        "/api/v1/admin/residents",
+        {"display_name": "ยาย {who}", "home_tambon_code": "510101", "pin": "2580"},
+        (201, 201, 422),
     ),
     # Each admin lists their own area's targets and declarations; 510101 lies in 5101.
     ("get", "/api/v1/admin/participation", None, (200, 200, 200)),

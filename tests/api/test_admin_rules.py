@@ -77,6 +77,7 @@ def test_admin_reads_and_tunes_the_limits(client, make_admin):
         "max_quantity": 5,
         "code_ttl_seconds": 600,
         "redemption_ttl_seconds": 900,
+        "card_credits_per_shop_per_day": 30,
     }
     response = client.patch(
         "/api/v1/admin/limits", json={"max_quantity": 10}, headers=bearer(admin)

@@ -50,6 +50,7 @@ def test_a_new_resident_scans_a_poster_and_meets_the_cooldown(new_page, poster_c
     page.fill("#f-display_name", "ลุงสมาน")
     page.fill("#f-login", "089 999 0001")
     page.fill("#f-password", PASSWORD)
+    page.check("[data-test=accept-notice]")  # the privacy notice, shown before signing up
     screenshot(page, "app-sign-up")
     page.click("[data-test=auth-submit]")
     assert balance(page) == "0"

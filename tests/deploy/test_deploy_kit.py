@@ -13,6 +13,8 @@ from config import Config
 from tests.deploy.kit import DEPLOY, DOMAIN, ROOT, example_settings, program, run
 
 FILLED = {"SECRET_KEY": "s" * 48, "POSTGRES_PASSWORD": "0123456789abcdef", "ACME_EMAIL": "it@x.th"}
+# The mail server and the SMS gateway reset codes and invites go through.
+SENDERS = {"SMTP_HOST": "smtp.example.go.th", "SMS_GATEWAY_URL": "https://sms.example.co.th/send"}
 # Read by config.py for the test suite only.
 TEST_ONLY = {"TEST_DATABASE_URL"}
 
@@ -113,10 +115,16 @@ def start_production(settings: dict[str, str]):
     return run([sys.executable, "-c", script], cwd=ROOT, env=keep | settings)
 
 
-def test_the_example_settings_start_production_once_the_secret_key_is_set():
-    started = start_production(example_settings() | {"SECRET_KEY": FILLED["SECRET_KEY"]})
+def test_the_example_settings_start_production_once_the_secret_key_and_senders_are_set():
+    started = start_production(example_settings() | {"SECRET_KEY": FILLED["SECRET_KEY"]} | SENDERS)
     assert started.returncode == 0, started.stderr
     assert started.stdout.strip() == f"https://{DOMAIN}"
+
+
+def test_the_example_settings_are_refused_until_the_mail_and_sms_servers_are_set():
+    started = start_production(example_settings() | {"SECRET_KEY": FILLED["SECRET_KEY"]})
+    assert started.returncode != 0
+    assert "SMTP_HOST and SMS_GATEWAY_URL must be set in production" in started.stderr
 
 
 def test_the_example_settings_as_shipped_are_refused_for_want_of_a_secret_key():

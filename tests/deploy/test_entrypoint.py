@@ -54,6 +54,8 @@ def entrypoint(*args: str, path: str, database_url: str = NOWHERE):
         "SECRET_KEY": "k" * 48,
         "PUBLIC_BASE_URL": f"https://{DOMAIN}",
         "TRUSTED_PROXIES": "1",
+        "SMTP_HOST": "smtp.example.go.th",
+        "SMS_GATEWAY_URL": "https://sms.example.co.th/send",
     }
     return run(["bash", str(DEPLOY / "entrypoint.sh"), *args], cwd=ROOT, env=environment)
 

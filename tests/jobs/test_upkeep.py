@@ -90,6 +90,8 @@ def test_the_worker_schedules_the_upkeep():
         "ecolife.prune": "17 20 * * *",
         "ecolife.refresh_public_figures": "7 17 * * *",
         "ecolife.retry_stalled_jobs": "*/5 * * * *",
+        "ecolife.erase_inactive": "37 20 * * *",
+        "ecolife.sweep_outbox": "*/3 * * * *",
     }
 
 

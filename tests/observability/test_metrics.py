@@ -91,7 +91,7 @@ def test_the_job_queue_is_counted_by_status(client):
     scraped = scrape(client)
     assert value(scraped, "ecolife_jobs", queue="jobs", status="todo") == 0
     assert ("ecolife_jobs", (("queue", "upkeep"), ("status", "failed"))) in scraped
-    assert set(JOB_QUEUES) == {jobs.JOBS_QUEUE, jobs.UPKEEP_QUEUE}
+    assert set(JOB_QUEUES) == {jobs.JOBS_QUEUE, jobs.UPKEEP_QUEUE, jobs.OUTBOX_QUEUE}
 
 
 @pytest.mark.parametrize(

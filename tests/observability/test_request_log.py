@@ -59,6 +59,17 @@ def test_the_secret_in_an_invite_or_code_link_stays_out_of_the_log(client, json_
     assert code_line["path"] == "/q/[redacted]"
 
 
+def test_a_member_card_looked_up_by_the_api_stays_out_of_the_log(
+    client, json_log, make_shop, make_card_holder
+):
+    _shop_id, staff = make_shop()
+    _holder, card = make_card_holder()
+    response = client.get(f"/api/v1/shop/cards/{card}", headers=bearer(staff))
+    assert response.status_code == 200
+    [line] = json_log()
+    assert line["path"] == "/api/v1/shop/cards/[redacted]" and card not in str(line)
+
+
 def test_a_refused_request_is_logged_with_its_status(client, json_log):
     response = client.get("/api/v1/me", headers={"Authorization": "Bearer not-a-token"})
     [line] = json_log()

@@ -198,6 +198,8 @@ class Cluster:
             "JOBS_DATABASE_URL": url(self.ports["primary"]),
             "SECRET_KEY": "scale-out-test-secret-key-that-is-long-enough-0123456789",
             "PUBLIC_BASE_URL": "https://ecolife.example.org",
+            "SMTP_HOST": "smtp.example.org",
+            "SMS_GATEWAY_URL": "https://sms.example.org/send",
             # Nothing listens there: the app counts sign-in limits in process, as it does
             # when Redis goes away, and this test shares no Redis with another run.
             "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",

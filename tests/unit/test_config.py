@@ -35,6 +35,8 @@ def test_production_starts_with_a_real_secret_and_secure_cookies():
             "SQLALCHEMY_DATABASE_URI": NOWHERE,
             "REDIS_URL": "redis://127.0.0.1:1/0",
             "PUBLIC_BASE_URL": "https://ecolife.example",
+            "SMTP_HOST": "smtp.example.go.th",
+            "SMS_GATEWAY_URL": "https://sms.example.co.th/send",
             # The limiter is one object for every app of the process: keep it off Redis.
             "RATELIMIT_STORAGE_URI": "memory://",
         },

@@ -17,6 +17,8 @@ NOWHERE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
 REDIS = "redis://127.0.0.1:1/0"
 PUBLIC = "https://ecolife.example.go.th"
 ROOT = Path(__file__).resolve().parents[2]
+# The mail server and the SMS gateway (never reached: nothing is sent here).
+SENDERS = {"SMTP_HOST": "smtp.example.go.th", "SMS_GATEWAY_URL": "https://sms.example.co.th/send"}
 
 
 def production(**settings) -> type[ProductionConfig]:
@@ -28,6 +30,7 @@ def production(**settings) -> type[ProductionConfig]:
             "SQLALCHEMY_DATABASE_URI": NOWHERE,
             "REDIS_URL": REDIS,
             "PUBLIC_BASE_URL": PUBLIC,
+            **SENDERS,
             **settings,
         },
     )
@@ -54,6 +57,7 @@ def start_wsgi(**env: str) -> subprocess.CompletedProcess:
         "DATABASE_URL": NOWHERE,
         "SECRET_KEY": "x" * 48,
         "PUBLIC_BASE_URL": PUBLIC,
+        **SENDERS,
         **env,
     }
     script = "import wsgi; print(wsgi.app.config['RATELIMIT_STORAGE_URI'])"
@@ -124,3 +128,28 @@ def test_a_production_server_without_database_url_refuses_the_embedded_database(
     assert started.returncode != 0
     assert "DATABASE_URL must name the PostgreSQL server in production" in started.stderr
     assert "embedded database" in started.stderr
+
+
+@pytest.mark.parametrize("missing", ["SMTP_HOST", "SMS_GATEWAY_URL"])
+def test_production_refuses_to_start_without_a_mail_server_or_an_sms_gateway(missing):
+    with pytest.raises(RuntimeError, match="SMTP_HOST and SMS_GATEWAY_URL must be set"):
+        production(**{missing: None}).validate()
+
+
+def test_production_writes_messages_to_the_folder_only_when_told_to():
+    production(SMTP_HOST=None, SMS_GATEWAY_URL=None, OUTBOX_DIR_IN_PRODUCTION=True).validate()
+
+
+@pytest.mark.parametrize("url", ["http://sms.example.co.th/send", "sms.example.co.th"])
+def test_production_refuses_an_sms_gateway_without_https(url):
+    with pytest.raises(RuntimeError, match="SMS_GATEWAY_URL must be an https:// address"):
+        production(SMS_GATEWAY_URL=url).validate()
+    with pytest.raises(RuntimeError, match="SMS_GATEWAY_URL must be an https:// address"):
+        production(SMS_GATEWAY_URL=url, OUTBOX_DIR_IN_PRODUCTION=True).validate()
+
+
+def test_a_production_server_without_a_mail_server_does_not_start_and_says_why():
+    started = start_wsgi(REDIS_URL=REDIS, SMTP_HOST="")
+    assert started.returncode != 0
+    assert "SMTP_HOST and SMS_GATEWAY_URL must be set in production" in started.stderr
+    assert start_wsgi(REDIS_URL=REDIS, SMTP_HOST="", OUTBOX_DIR_IN_PRODUCTION="on").returncode == 0

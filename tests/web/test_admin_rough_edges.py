@@ -152,3 +152,14 @@ def test_setting_the_password_signs_the_owner_in_to_the_shop_console(client, new
     console = client.get("/shop/")
     assert console.status_code == 200
     assert "ร้านเชิญ" in text(console)
+
+
+def test_a_shop_search_too_long_is_refused_with_a_clear_message(client, make_admin, make_shop):
+    make_shop("ร้านปั้มน้ำมัน")
+    as_admin(client, make_admin)
+    refused = client.get("/admin/shops/?q=" + "ก" * 101)
+    assert refused.status_code == 422
+    assert "ค้นหาได้ไม่เกิน 100 ตัวอักษร" in text(refused)
+    assert "ร้านปั้มน้ำมัน" not in text(refused)
+    found = client.get("/admin/shops/?q=ปั้ม")
+    assert found.status_code == 200 and "ร้านปั้มน้ำมัน" in text(found)

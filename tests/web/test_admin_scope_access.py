@@ -8,7 +8,7 @@ import pytest
 
 from ecolife.errors import PermissionDenied
 from ecolife.extensions import db
-from ecolife.services import residents
+from ecolife.services import cards, residents
 from ecolife.services.scope import AdminScope
 from tests.factories import add_declaration, scan
 from tests.routes import routes_missing
@@ -17,6 +17,7 @@ from tests.web.console import csrf_token, sign_in
 ADMINS = ("province", "in_area", "out_of_area")
 ADMIN_AREAS = {"province": None, "in_area": "5101", "out_of_area": "5104"}
 SHOP = (200, 200, 404)  # another area's shop (or its resident) answers 404
+APP = (409, 409, 404)  # an app user's card: changed in the app, not at the desk
 DONE = (302, 302, 404)  # a change that redirects when done
 PROGRAMME = (200, 403, 403)  # programme-wide: province-wide admins only
 NEW_SHOP = {
@@ -27,6 +28,12 @@ NEW_SHOP = {
     "owner.email": "{who}@shop.test",
 }
 ACTION = {"name_th": "ก", "name_en": "A", "points": "1", "grams": "1"}
+NEW_CARD_HOLDER = {
+    "display_name": "ยาย {who}",
+    "home_tambon_code": "510101",
+    "pin": "2580",
+    "pin_again": "2580",
+}
 LIMITS = {
     "scan_cooldown_seconds": "60",
     "daily_scans_per_shop": "5",
@@ -34,6 +41,7 @@ LIMITS = {
     "max_quantity": "5",
     "code_ttl_seconds": "300",
     "redemption_ttl_seconds": "900",
+    "card_credits_per_shop_per_day": "30",
 }
 TABLE = [
     ("get", "/admin/", None, (302, 302, 302)),
@@ -60,6 +68,11 @@ TABLE = [
     ("get", "/admin/shops/{shop_x}/qr.png", None, SHOP),
     ("get", "/admin/shops/{shop_x}/poster.png", None, SHOP),
     ("get", "/admin/shops/{shop_x}/poster.pdf", None, SHOP),
+    # A new invite or a reset password for the shop's staff: the link is shown (200).
+    ("get", "/admin/shops/{shop_x}/staff/{staff_x}/invite", None, SHOP),
+    ("post", "/admin/shops/{shop_x}/staff/{staff_x}/invite", {}, SHOP),
+    ("get", "/admin/shops/{shop_x}/staff/{staff_x}/reset-password", None, SHOP),
+    ("post", "/admin/shops/{shop_x}/staff/{staff_x}/reset-password", {}, SHOP),
     # A job is its creator's only (here the province-wide admin's), whatever the area.
     ("get", "/admin/jobs/{job}", None, (200, 404, 404)),
     ("get", "/admin/jobs/{job}/status", None, (200, 404, 404)),
@@ -80,6 +93,20 @@ TABLE = [
         {"delta": "5", "reason": "ทดสอบ"},
         (302, 403, 403),
     ),
+    # Member cards: register a resident (of one's own area), show, print and renew a card.
+    ("get", "/admin/residents/new", None, (200, 200, 200)),
+    ("post", "/admin/residents/new", NEW_CARD_HOLDER, (302, 302, 422)),
+    ("get", "/admin/residents/{resident}/card", None, SHOP),
+    ("get", "/admin/residents/{resident}/card.pdf", None, SHOP),
+    ("get", "/admin/residents/{resident}/card/qr.png", None, SHOP),
+    # A new PIN or card at the desk: refused for a resident who has the app (they change
+    # their own there), done for a card holder without it (registered in 510101).
+    ("post", "/admin/residents/{resident}/card/pin", {"pin": "2468", "pin_again": "2468"}, APP),
+    ("get", "/admin/residents/{resident}/card/rotate", None, APP),
+    ("post", "/admin/residents/{resident}/card/rotate", {}, APP),
+    ("post", "/admin/residents/{card_holder}/card/pin", {"pin": "2468", "pin_again": "2468"}, DONE),
+    ("get", "/admin/residents/{card_holder}/card/rotate", None, SHOP),
+    ("post", "/admin/residents/{card_holder}/card/rotate", {}, DONE),
     ("get", "/admin/rules/", None, PROGRAMME),
     ("post", "/admin/rules/actions", {"code": "{who}", **ACTION}, (302, 403, 403)),
     ("post", "/admin/rules/actions/bag", {**ACTION, "active": "y"}, (302, 403, 403)),
@@ -91,12 +118,16 @@ TABLE = [
     ("post", "/admin/participation/declarations/{declaration}/delete", {}, DONE),
     ("get", "/admin/admins/", None, PROGRAMME),
     ("post", "/admin/admins/", {"email": "{who}@admins.test", "display_name": "ผู้ดูแล"}, PROGRAMME),
+    # PDPA: the privacy notice and the log of who opened personal data are programme-wide.
+    ("get", "/admin/privacy/", None, PROGRAMME),
+    ("post", "/admin/privacy/", {"text_th": "ประกาศ {who}", "text_en": "N {who}"}, (302, 403, 403)),
+    ("get", "/admin/privacy/access-log", None, PROGRAMME),
 ]
 
 
 @pytest.fixture
 def world(app, client, make_shop, make_admin, make_resident, shop_token):
-    shop_x, _staff = make_shop(district="5101")
+    shop_x, staff = make_shop(district="5101")
     resident = make_resident()
     assert scan(client, resident, shop_token(shop_x), action="bag").status_code == 201
     admins = {who: make_admin(area=ADMIN_AREAS[who]) for who in ADMINS}
@@ -108,6 +139,14 @@ def world(app, client, make_shop, make_admin, make_resident, shop_token):
         "/admin/shops/posters.zip", data={"csrf_token": csrf_token(clients["province"], PAGE)}
     )
     ids = {"shop_x": shop_x, "resident": resident.user.id, "job": _job_id(queued)}
+    ids["staff_x"] = staff.user.id
+    with app.test_request_context():
+        ids["card_holder"] = cards.register_card_holder(
+            display_name="ยายบัตร",
+            home_tambon_code="510101",
+            actor_id=admins["province"].user.id,
+            seen_on="member_card",
+        ).id
     ids["declarations"] = {who: add_declaration(app, "510101", title=who) for who in ADMINS}
     return clients, ids
 
@@ -155,6 +194,7 @@ def test_the_table_has_every_admin_console_route(app):
     """A new admin page must be added to TABLE with its three expected statuses."""
     names = {
         "shop_id": "{shop_x}",
+        "staff_id": "{staff_x}",
         "user_id": "{resident}",
         "job_id": "{job}",
         "name": "none.zip",

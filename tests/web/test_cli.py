@@ -65,7 +65,9 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(runner, app):
     assert "13 new shops" in first.output and "0 new shops" in second.output
     assert "0812345678" in second.output and "admin@ecolife.local" in second.output
     assert count(app, Shop) == 13
-    assert count(app, User) == 4  # the province's admin, ลี้'s admin, a shop owner, a resident
+    # The province's admin, ลี้'s admin, a shop owner, a resident, a card-only resident.
+    assert count(app, User) == 5
+    assert second.output.count("PIN: 2580") == 2 and "ยายแก้ว ใจดี" in second.output
     assert "admin-li@ecolife.local" in second.output
     with app.app_context():
         districts = set(db.session.scalars(select(Shop.district_code)))

@@ -171,6 +171,7 @@ def test_rules_forms_check_numbers_and_save(admin_client, app):
         "max_quantity": "5",
         "code_ttl_seconds": "600",
         "redemption_ttl_seconds": "900",
+        "card_credits_per_shop_per_day": "30",
     }
     response = post_form(client, "/admin/rules/limits", limits, page="/admin/rules/")
     assert response.status_code == 422

@@ -31,6 +31,8 @@ def production_app(app):
                 "SQLALCHEMY_DATABASE_URI": NOWHERE,
                 "REDIS_URL": NO_REDIS,
                 "PUBLIC_BASE_URL": "https://ecolife.example",
+                "SMTP_HOST": "smtp.example.go.th",
+                "SMS_GATEWAY_URL": "https://sms.example.co.th/send",
                 **settings,
             },
         )
