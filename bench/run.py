@@ -43,6 +43,8 @@ def main() -> None:
         "PUBLIC_BASE_URL": "https://bench.ecolife.test",
         # Production refuses to start without Redis (sign-in limits); the bench signs no one in.
         "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15",
+        # Nor without mail and SMS gateways; the bench sends no message.
+        "OUTBOX_DIR_IN_PRODUCTION": "on",
     }
     data = Path(args.out) / "requests"
     step("migrating", [PY, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env)

@@ -14,6 +14,7 @@ through PgBouncer. A job is deferred in the transaction of the request that aske
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import procrastinate
 from flask import Flask, current_app
@@ -95,7 +96,15 @@ def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 2, **options
     """Run the worker until stopped (or, with wait=False, until the queues are empty)."""
     global _flask_app
     _flask_app = app
-    asyncio.run(_work(conninfo(app), wait=wait, concurrency=concurrency, **options))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: no event loop in this thread
+        asyncio.run(_work(conninfo(app), wait=wait, concurrency=concurrency, **options))
+        return
+    # Called where this thread already runs an event loop (a test process that also drives
+    # Playwright's sync API, say): the worker gets a thread and a loop of its own.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(run_worker, app, wait=wait, concurrency=concurrency, **options).result()
 
 
 async def _work(target: str, **options) -> None:

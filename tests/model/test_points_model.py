@@ -89,7 +89,8 @@ class PointsMachine(RuleBasedStateMachine):
     def build(self, minute, limits, balances, prices, stocks):
         """Sign everyone up on the real clock (access tokens are checked against it). Tight
         limits in many examples, so that cooldowns, caps and expiries are met often."""
-        env, self.limits, self.points = self.env, {"max_quantity": 5}, dict(POINTS)
+        env, self.points = self.env, dict(POINTS)
+        self.limits = {"max_quantity": 5, "card_credits_per_shop_per_day": 30}
         env.now = None
         self.residents = [Resident(env.make_resident()) for _ in balances]
         self.shops = [env.make_shop() for _ in range(2)]  # (id, staff)
