@@ -34,6 +34,9 @@ class Limits:
     # Member-card credits a shop may give in a day, all card holders together: staff credit
     # a card without the holder's phone, so a shop must not be able to pump one.
     card_credits_per_shop_per_day: int = 30
+    # Points expire at the end of the Bangkok month this many months after the month they
+    # were credited in (points_expiry); None: they never expire.
+    points_expire_after_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,18 @@ def check_code(now: datetime, *, expires_at: datetime, used: bool, cancelled: bo
 def code_expiry(limits: Limits, now: datetime) -> datetime:
     """Return when a one-time code issued now stops working."""
     return now + timedelta(seconds=limits.code_ttl_seconds)
+
+
+def points_expiry(limits: Limits, now: datetime) -> datetime | None:
+    """Return when points credited now expire: the end of the Bangkok month that is
+    `points_expire_after_months` after this one (the first moment of the month after it),
+    or None when points never expire. Points of one month expire together."""
+    months = limits.points_expire_after_months
+    if months is None:
+        return None
+    local = now.astimezone(BANGKOK)
+    index = local.year * 12 + (local.month - 1) + months + 1
+    return bangkok_midnight(date(index // 12, index % 12 + 1, 1))
 
 
 def reward_available(

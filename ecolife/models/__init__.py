@@ -2,10 +2,18 @@
 
 from ecolife.models.area import CODE_LENGTH, Area, AreaLevel, Declaration, ParticipationTarget
 from ecolife.models.auth import AuthSession, Invite, RefreshToken
+from ecolife.models.campaign import Campaign
 from ecolife.models.earning import Action, CardCreditDay, EarningCode, Impact, RuleSettings, Scan
 from ecolife.models.idempotency import IdempotencyKey
 from ecolife.models.job import Job, JobFile, JobKind, JobStatus
-from ecolife.models.ledger import EntryKind, LedgerEntry, LedgerIsAppendOnly, ReasonCode
+from ecolife.models.ledger import (
+    LOT_KINDS,
+    EntryKind,
+    LedgerEntry,
+    LedgerIsAppendOnly,
+    ReasonCode,
+)
+from ecolife.models.notification import Notification, NotificationKind
 from ecolife.models.privacy import AccountActivity, Consent, PersonalDataAccess, PrivacyNotice
 from ecolife.models.public_impact import PublicImpactCell
 from ecolife.models.recovery import Channel, OutboxMessage, PasswordResetCode
@@ -16,6 +24,10 @@ from ecolife.orm import utcnow
 
 __all__ = [
     "CODE_LENGTH",
+    "LOT_KINDS",
+    "Campaign",
+    "Notification",
+    "NotificationKind",
     "AccountActivity",
     "AccountEvent",
     "Area",

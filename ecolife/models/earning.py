@@ -62,6 +62,7 @@ class RuleSettings(db.Model):
         CheckConstraint("code_ttl_seconds >= 30", name="code_ttl_sane"),
         CheckConstraint("redemption_ttl_seconds >= 60", name="redemption_ttl_sane"),
         CheckConstraint("card_credits_per_shop_per_day >= 1", name="card_credits_positive"),
+        CheckConstraint("points_expire_after_months BETWEEN 1 AND 120", name="expiry_months_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -73,6 +74,8 @@ class RuleSettings(db.Model):
     redemption_ttl_seconds: Mapped[int]
     # Member-card credits one shop may give in a Bangkok day, all card holders together.
     card_credits_per_shop_per_day: Mapped[int]
+    # Months after which a credit's points expire (rules.points_expiry); None: never.
+    points_expire_after_months: Mapped[int | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -16,6 +16,14 @@ class EntryKind(StrEnum):
     REDEEM = "redeem"
     REFUND = "refund"
     ADJUSTMENT = "adjustment"
+    # Points past their date (services.expiry); a credit of a campaign on top of a scan.
+    EXPIRE = "expire"
+    BONUS = "bonus"
+
+
+# Entries that are credits of their own ("lots"): they may carry an expiry date. A refund is
+# not one: it undoes its redemption, so the points it gives back keep their first dates.
+LOT_KINDS = (EntryKind.EARN, EntryKind.BONUS, EntryKind.ADJUSTMENT)
 
 
 class ReasonCode(StrEnum):
@@ -28,6 +36,8 @@ class ReasonCode(StrEnum):
     REDEMPTION_EXPIRED = "redemption_expired"  # {"redemption_id": id}
     ADJUSTMENT = "adjustment"  # {}: the admin's words are in `reason`
     NOTE = "note"  # {}: an old entry whose text is shown as written
+    POINTS_EXPIRED = "points_expired"  # {"before": ISO date}: credits dated before it
+    CAMPAIGN = "campaign"  # {"scan_id": id}: the campaign is the entry's campaign_id
 
 
 class LedgerIsAppendOnly(RuntimeError):
@@ -41,13 +51,37 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         CheckConstraint("delta <> 0", name="delta_not_zero"),
         CheckConstraint("balance_after >= 0", name="balance_not_negative"),
-        CheckConstraint("kind IN ('earn', 'redeem', 'refund', 'adjustment')", name="kind_known"),
+        CheckConstraint(
+            "kind IN ('earn', 'redeem', 'refund', 'adjustment', 'expire', 'bonus')",
+            name="kind_known",
+        ),
         CheckConstraint(
             "reason_code IN ('scan', 'card_scan', 'reward', 'redemption_cancelled',"
-            " 'redemption_expired', 'adjustment', 'note')",
+            " 'redemption_expired', 'adjustment', 'note', 'points_expired', 'campaign')",
             name="reason_code_known",
         ),
+        # Only a credit of its own can expire (see LOT_KINDS).
+        CheckConstraint(
+            "expires_at IS NULL OR (delta > 0 AND kind IN ('earn', 'bonus', 'adjustment'))",
+            name="expiry_on_lots",
+        ),
+        CheckConstraint(
+            "(kind = 'bonus') = (campaign_id IS NOT NULL)", name="bonus_names_campaign"
+        ),
+        CheckConstraint("kind <> 'expire' OR delta < 0", name="expiry_takes"),
         Index("ix_ledger_entries_user_id_id", "user_id", "id"),
+        # The expiry job's search for residents with points past their date.
+        Index(
+            "ix_ledger_entries_expires_at",
+            "expires_at",
+            postgresql_where=text("expires_at IS NOT NULL"),
+        ),
+        # A campaign's bonuses (its budget used); partial, so a scan's entry adds no key.
+        Index(
+            "ix_ledger_entries_campaign_id",
+            "campaign_id",
+            postgresql_where=text("campaign_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -64,6 +98,10 @@ class LedgerEntry(db.Model):
     redemption_id: Mapped[int | None] = mapped_column(ForeignKey("redemptions.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a credit's points expire if not spent before (rules.points_expiry); None: never.
+    expires_at: Mapped[datetime | None]
+    # The campaign a bonus entry comes from.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
 
     shop = relationship("Shop", lazy="joined")
     scan = relationship("Scan", lazy="select")

@@ -317,6 +317,8 @@ class _Plan:
     points: int
     milligrams: int
     code_id: int | None
+    # When the credit's points expire (None: never).
+    expires_at: datetime | None
     card_staff_id: int | None = None
 
 
@@ -423,6 +425,7 @@ def _decide(found: Row, quantity: int | None, now: datetime) -> _Plan:
         points=rules.scan_points(found.action_points, quantity),
         milligrams=quantity * found.action_milligrams,
         code_id=found.code_id,
+        expires_at=rules.points_expiry(limits, now),
     )
 
 
@@ -519,6 +522,8 @@ def _record(
                 reason_params={"action": plan.action_code, "quantity": plan.quantity},
                 actor_id=plan.card_staff_id or user_id,
                 redemption_id=None,
+                entry_expires_at=plan.expires_at,
+                campaign_id=None,
                 key=key,
                 fingerprint=digest,
                 row_version=row_version,

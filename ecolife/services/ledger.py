@@ -17,11 +17,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import selectinload
 
-from ecolife import clock
+from ecolife import clock, rules
 from ecolife.errors import InsufficientPoints, NotFound
 from ecolife.extensions import db
 from ecolife.models import EntryKind, LedgerEntry, ReasonCode, Shop, User
 from ecolife.pagination import Page, paginate
+from ecolife.services.settings import current_limits
 from ecolife.services.unit import value, values
 
 
@@ -64,9 +65,10 @@ def posting(
     balance after, or no row when the balance would go below zero (then nothing changes).
 
     Parameters: user_id, delta, kind, reason, reason_code, reason_params, now, shop_id,
-    actor_id, and scan_id and redemption_id unless they are given as expressions (a scalar
-    subquery of a row that the same statement inserts). The conditional UPDATE (`account`,
-    default account_change()) is the guard, whatever runs at once.
+    actor_id, entry_expires_at (a credit's expiry, else None), campaign_id, and scan_id and
+    redemption_id unless they are given as expressions (a scalar subquery of a row that the
+    same statement inserts). The conditional UPDATE (`account`, default account_change()) is
+    the guard, whatever runs at once.
     Build it once and execute it many times: compiling is the costly part.
     """
     account = account if account is not None else account_change()
@@ -99,12 +101,16 @@ ENTRY_COLUMNS = (
     LedgerEntry.redemption_id,
     LedgerEntry.actor_id,
     LedgerEntry.created_at,
+    LedgerEntry.expires_at,
+    LedgerEntry.campaign_id,
 )
+# Parameter names that differ from the column's (a redemption's own expires_at is another).
+_PARAM_NAMES = {"created_at": "now", "expires_at": "entry_expires_at"}
 
 
 def _param(column) -> BindParameter:
     # Typed, so psycopg sends it with a cast PostgreSQL can place in a SELECT list.
-    return value("now" if column.key == "created_at" else column.key, column.type)
+    return value(_PARAM_NAMES.get(column.key, column.key), column.type)
 
 
 ENTRY = posting()
@@ -122,6 +128,8 @@ def post_entry(
     shop_id: int | None = None,
     redemption_id: int | None = None,
     actor_id: int | None = None,
+    expires_at: datetime | None = None,
+    campaign_id: int | None = None,
 ) -> int:
     """Append an entry in the caller's transaction and return the balance after it."""
     balance = db.session.connection().scalar(
@@ -138,6 +146,8 @@ def post_entry(
             scan_id=None,
             redemption_id=redemption_id,
             actor_id=actor_id,
+            entry_expires_at=expires_at,
+            campaign_id=campaign_id,
         ),
     )
     if balance is None:
@@ -214,11 +224,19 @@ class Adjustment:
 
 
 def adjust_balance(user_id: int, delta: int, *, reason: str, actor_id: int | None) -> Adjustment:
-    """Correct a balance with a new entry (history is never edited)."""
+    """Correct a balance with a new entry (history is never edited). Points added expire
+    like earned ones."""
     if db.session.get(User, user_id) is None:
         raise NotFound()
+    now = clock.now()
     balance = post_entry(
-        user_id, delta, kind=EntryKind.ADJUSTMENT, reason=reason, now=clock.now(), actor_id=actor_id
+        user_id,
+        delta,
+        kind=EntryKind.ADJUSTMENT,
+        reason=reason,
+        now=now,
+        actor_id=actor_id,
+        expires_at=rules.points_expiry(current_limits(), now) if delta > 0 else None,
     )
     db.session.commit()
     return Adjustment(delta, balance)

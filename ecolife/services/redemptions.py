@@ -250,6 +250,8 @@ def _hold(
                 reason_params={"reward_id": found.reward_id},
                 scan_id=None,
                 actor_id=user_id if counter is None else counter.staff_id,
+                entry_expires_at=None,
+                campaign_id=None,
                 key=key,
                 fingerprint=digest,
             ),

@@ -69,7 +69,8 @@
 
   function show() {
     stopTimers();
-    var parts = Array.prototype.slice.call(arguments).filter(function (part) { return part; });
+    // Arrays (the home screen's feature parts) are flattened.
+    var parts = [].concat.apply([], Array.prototype.slice.call(arguments)).filter(function (part) { return part; });
     view.replaceChildren.apply(view, parts);
     window.scrollTo(0, 0);
   }
@@ -356,6 +357,7 @@
             h("div", { class: "impact" },
               h("p", {}, h("strong", { "data-test": "items" }, String(items)), " ", t("itemsAvoided")),
               h("p", {}, h("strong", { "data-test": "grams" }, String(Math.round(me.impact.grams_plastic * 10) / 10)), " ", t("gramsAvoided")))),
+          homeParts.map(function (part) { return part(me); }),
           h("a", { class: "button huge", href: "#/scan", "data-test": "scan" }, t("scan")),
           h("a", { class: "button big secondary", href: "#/shops", "data-test": "rewards" }, t("rewards")),
           h("a", { class: "button big secondary", href: "#/card", "data-test": "member-card" }, t("memberCard")),
@@ -1011,6 +1013,7 @@
     applyLanguage();
     var path = location.hash.replace(/^#/, "") || "/";
     var parts = path.split("/").filter(Boolean);
+    onRoute.forEach(function (fn) { fn(parts); });
     if (parts[0] === "claim" && parts[1]) return claimScreen(decodeURIComponent(parts[1]));
     if (parts[0] === "signup") return authScreen("signup");
     if (parts[0] === "forgot") return forgotScreen();
@@ -1022,7 +1025,33 @@
     if (parts[0] === "shops" && parts[1]) return shopScreen(Number(parts[1]));
     if (parts[0] === "shops") return shopsScreen();
     if (parts[0] === "redemptions" && parts[1]) return redemptionScreen(Number(parts[1]));
+    if (Object.prototype.hasOwnProperty.call(screens, parts[0])) return screens[parts[0]](parts.slice(1));
     return homeScreen();
+  }
+
+  // ---------- features in files of their own (static/app/*.js, loaded after this one) ----------
+  // A feature adds words (addText), screens (#/name/...), parts of the home screen (a function
+  // of /me answering an element or null) and things to do on every navigation (onRoute).
+  var screens = {};
+  var homeParts = [];
+  var onRoute = [];
+  window.EcoLife = {
+    api: api, h: h, t: t, words: words, show: show, go: go, live: live, loading: loading,
+    message: message, failed: failed, problemText: problemText, localName: localName,
+    input: input, labelled: labelled, tokens: tokens,
+    lang: function () { return lang; },
+    addText: function (more) {
+      Object.keys(more).forEach(function (code) {
+        Object.keys(more[code]).forEach(function (key) { TEXT[code][key] = more[code][key]; });
+      });
+    },
+    addScreen: function (name, draw) { screens[name] = draw; },
+    addHomePart: function (part) { homeParts.push(part); },
+    onRoute: function (fn) { onRoute.push(fn); }
+  };
+
+  function start() {
+    route();
   }
 
   function updateOnline() {
@@ -1038,5 +1067,7 @@
     navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(function () { /* works without */ });
   }
   updateOnline();
-  route();
+  // After the feature files have registered their screens.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
