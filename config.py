@@ -135,6 +135,40 @@ class Config:
         "on",
         "yes",
     )
+    # Notifications on people's devices (each channel opt-in per user; see ecolife/services/
+    # delivery.py). Web Push: the VAPID key pair (private key base64url, raw 32 bytes or DER,
+    # as `vapid --gen` or web-push tools make it; the public key is derived when unset) and the
+    # contact push services may write to (mailto: or https:). Unset outside production: a key
+    # pair is made once into VAPID_KEY_FILE so browsers can subscribe, and pushes are written
+    # to OUTBOX_DIR. WEB_PUSH=off turns the channel off; in production it is on when the keys
+    # are set, and WEB_PUSH=on without them refuses to start.
+    WEB_PUSH_SETTING = (_env("WEB_PUSH") or "").lower() or None
+    WEB_PUSH = WEB_PUSH_SETTING in (None, "1", "true", "on", "yes")
+    VAPID_PUBLIC_KEY = _env("VAPID_PUBLIC_KEY")
+    VAPID_PRIVATE_KEY = _env("VAPID_PRIVATE_KEY")
+    VAPID_SUBJECT = _env("VAPID_SUBJECT", "mailto:no-reply@localhost")
+    VAPID_KEY_FILE = BASE_DIR / "instance" / "vapid-private.pem"
+    VAPID_GENERATE = True
+    # The push services whose addresses a subscription may name (their subdomains too): the
+    # worker POSTs to nothing else. Chrome/Android, Firefox, Safari/iOS, Edge/Windows.
+    WEB_PUSH_ALLOWED_HOSTS = tuple(
+        host.strip().lower()
+        for host in (
+            _env(
+                "WEB_PUSH_ALLOWED_HOSTS",
+                "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com",
+            )
+            or ""
+        ).split(",")
+        if host.strip()
+    )
+    # LINE Messaging API: the Official Account's channel access token (pushes) and channel
+    # secret (verifies the webhook, /line/webhook); its add-friend link shown in the app. No
+    # secret: LINE linking is off. No token: LINE messages are written to OUTBOX_DIR.
+    LINE_CHANNEL_ACCESS_TOKEN = _env("LINE_CHANNEL_ACCESS_TOKEN")
+    LINE_CHANNEL_SECRET = _env("LINE_CHANNEL_SECRET")
+    LINE_API_BASE = (_env("LINE_API_BASE", "https://api.line.me") or "").rstrip("/")
+    LINE_ADD_FRIEND_URL = _env("LINE_ADD_FRIEND_URL")
     # PDPA: a resident with no sign-in, token refresh, scan or redemption for this many years
     # is erased (name, phone, e-mail, card) by the daily upkeep; 0 never erases anyone.
     ANONYMISE_INACTIVE_AFTER_YEARS = int(_env("ANONYMISE_INACTIVE_AFTER_YEARS", "3") or "3")
@@ -221,12 +255,26 @@ class TestConfig(Config):
     SMTP_HOST = None
     SMS_GATEWAY_URL = None
     OUTBOX_DIR = BASE_DIR / "instance" / "test-outbox"
+    # Tests push and talk to LINE only through their own local servers.
+    VAPID_PUBLIC_KEY = None
+    VAPID_PRIVATE_KEY = None
+    VAPID_SUBJECT = "mailto:programme@ecolife.test"
+    VAPID_KEY_FILE = BASE_DIR / "instance" / "test-vapid-private.pem"
+    WEB_PUSH = True
+    WEB_PUSH_ALLOWED_HOSTS = (*Config.WEB_PUSH_ALLOWED_HOSTS, "127.0.0.1")
+    LINE_CHANNEL_ACCESS_TOKEN = None
+    LINE_CHANNEL_SECRET = "test-line-channel-secret"
+    LINE_API_BASE = "http://127.0.0.1:9"
+    LINE_ADD_FRIEND_URL = "https://lin.ee/ecolife-test"
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     STRICT_TRANSPORT_SECURITY = True
     LOG_FORMAT = (_env("LOG_FORMAT", "json") or "json").lower()
+    # No key pair is made on the spot in production: Web Push is on when VAPID_PRIVATE_KEY is.
+    VAPID_GENERATE = False
+    WEB_PUSH = Config.WEB_PUSH if Config.WEB_PUSH_SETTING else bool(Config.VAPID_PRIVATE_KEY)
 
     @classmethod
     def validate(cls) -> None:
@@ -264,10 +312,53 @@ class ProductionConfig(Config):
                 "codes and invites are only written to OUTBOX_DIR (set "
                 "OUTBOX_DIR_IN_PRODUCTION=on if that is what you mean)"
             )
+        cls._validate_notifications()
         if cls.SMS_GATEWAY_URL and not cls.SMS_GATEWAY_URL.lower().startswith("https://"):
             raise RuntimeError(
                 "SMS_GATEWAY_URL must be an https:// address in production: the messages carry "
                 "reset codes and the gateway's credentials"
+            )
+
+    @classmethod
+    def _validate_notifications(cls) -> None:
+        """Web Push asked for needs its VAPID key and contact; LINE's token needs its secret."""
+        keys = cls.VAPID_PRIVATE_KEY and cls.VAPID_SUBJECT
+        if cls.WEB_PUSH_SETTING is not None and cls.WEB_PUSH and not keys:
+            raise RuntimeError(
+                "VAPID_PRIVATE_KEY and VAPID_SUBJECT must be set in production (make a key pair "
+                "with `vapid --gen`), or WEB_PUSH=off: without them no phone gets a notification"
+            )
+        if cls.VAPID_PRIVATE_KEY:
+            cls._validate_vapid_pair()
+        if cls.LINE_CHANNEL_ACCESS_TOKEN and not cls.LINE_CHANNEL_SECRET:
+            raise RuntimeError(
+                "LINE_CHANNEL_SECRET must be set with LINE_CHANNEL_ACCESS_TOKEN: residents link "
+                "their LINE accounts through the webhook it verifies"
+            )
+
+
+    @classmethod
+    def _validate_vapid_pair(cls) -> None:
+        """VAPID_PRIVATE_KEY must be a key, and VAPID_PUBLIC_KEY (if set) its own public half:
+        browsers subscribed with another key never receive a push signed with this one."""
+        from cryptography.hazmat.primitives import serialization
+        from py_vapid import Vapid, b64urlencode
+
+        try:
+            key = Vapid.from_string(cls.VAPID_PRIVATE_KEY)
+        except Exception as exc:  # noqa: BLE001 - py_vapid raises whatever its parser does
+            raise RuntimeError(
+                "VAPID_PRIVATE_KEY is not a VAPID private key (make a pair with `vapid --gen`)"
+            ) from exc
+        public = b64urlencode(
+            key.public_key.public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            )
+        )
+        if cls.VAPID_PUBLIC_KEY and cls.VAPID_PUBLIC_KEY.rstrip("=") != public:
+            raise RuntimeError(
+                "VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY: unset it (it is "
+                f"derived from the private key) or set it to {public}"
             )
 
 

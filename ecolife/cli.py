@@ -32,6 +32,7 @@ def register_commands(app: Flask) -> None:
         create_admin, seed_demo, import_shops, import_areas, posters, verify_ledger,
         expire_redemptions, refresh_public_figures, worker, backup, restore, erase_inactive,
     )
+    commands += (expire_points,)
     for command in commands:
         app.cli.add_command(command)
 
@@ -97,6 +98,11 @@ def seed_demo(history: bool) -> None:
         click.echo(f"Adding {MONTHS} months of demo history (once; about half a minute)…")
         scans = seed_demo_history()
         click.echo(f"Demo history ready ({scans} new scans); {publish()} public figures published.")
+    # After the history: its past scans are not this month's campaign's.
+    from ecolife.services.demo import seed_demo_campaign
+
+    if seed_demo_campaign():
+        click.echo("Demo campaign added: double points in the whole province this month.")
 
 
 @click.command("refresh-public-figures")
@@ -285,3 +291,13 @@ def expire_redemptions() -> None:
     from ecolife.services.redemptions import expire_overdue
 
     click.echo(f"Expired {expire_overdue()} overdue redemptions.")
+
+
+@click.command("expire-points")
+@with_appcontext
+def expire_points() -> None:
+    """Expire the points past their date that residents have not spent (the worker does it
+    every 15 minutes)."""
+    from ecolife.services.expiry import expire_points as expire
+
+    click.echo(f"Expired the points of {expire()} residents.")

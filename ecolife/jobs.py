@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import procrastinate
 from flask import Flask, current_app
@@ -33,6 +34,7 @@ OUTBOX_QUEUE = "outbox"
 RUN_JOB = "ecolife.run_job"
 DELIVER_MESSAGE = "ecolife.deliver_message"
 SEND_RESET_CODE = "ecolife.send_reset_code"
+FAN_OUT_NOTIFICATIONS = "ecolife.fan_out_notifications"
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +69,16 @@ def defer_job(job_id: int) -> None:
     defer(RUN_JOB, JOBS_QUEUE, job_id=job_id)
 
 
-def defer_delivery(message_id: int) -> None:
+def defer_delivery(message_id: int, at: datetime | None = None) -> None:
     """Queue the delivery of an outbox message in the session's transaction: the message and
-    its delivery are committed together."""
-    defer(DELIVER_MESSAGE, OUTBOX_QUEUE, message_id=message_id)
+    its delivery are committed together. `at`: not before then (quiet hours)."""
+    defer(DELIVER_MESSAGE, OUTBOX_QUEUE, schedule_at=at, message_id=message_id)
+
+
+def defer_fan_out(notification_ids: list[int]) -> None:
+    """Queue the writing of new notifications' messages (push, LINE, e-mail), in the session's
+    transaction."""
+    defer(FAN_OUT_NOTIFICATIONS, OUTBOX_QUEUE, notification_ids=notification_ids)
 
 
 def defer_reset_request(login: str) -> None:
@@ -79,14 +87,19 @@ def defer_reset_request(login: str) -> None:
     defer(SEND_RESET_CODE, OUTBOX_QUEUE, login=login)
 
 
-def defer(task_name: str, queue_name: str, **arguments) -> None:
-    """Queue a task in the session's transaction (the caller commits)."""
+def defer(
+    task_name: str, queue_name: str, *, schedule_at: datetime | None = None, **arguments
+) -> None:
+    """Queue a task in the session's transaction (the caller commits); `schedule_at`: not
+    before then."""
     conn = db.session.connection()
     # For this transaction only (so it holds through PgBouncer too), procrastinate's
     # unqualified names resolve in its schema, after the app's own.
     path = func.current_setting("search_path") + f", {QUEUE_SCHEMA}"
     conn.execute(select(func.set_config("search_path", path, True)))
-    job = queue.configure_task(task_name, queue=queue_name).make_new_job(**arguments)
+    job = queue.configure_task(task_name, queue=queue_name, schedule_at=schedule_at).make_new_job(
+        **arguments
+    )
     # On the session's own connection, through a synchronous connector: inside the worker
     # (a job deferring another) the queue's connector is the worker's asynchronous one.
     _ON_SESSION.defer_job(job, connection=conn.connection.driver_connection)
@@ -202,15 +215,32 @@ def send_reset_code(login: str) -> None:
     send(login)
 
 
+# A fan-out that failed (the database restarting, say) is run again 2, 4, 8… seconds later;
+# one that never succeeds is left to the outbox sweep (delivery.redo_stale_fan_outs).
+@queue.task(
+    name=FAN_OUT_NOTIFICATIONS,
+    queue=OUTBOX_QUEUE,
+    retry=procrastinate.RetryStrategy(max_attempts=6, exponential_wait=2),
+)
+@in_app_context
+def fan_out_notifications(notification_ids: list[int]) -> None:
+    """Write the messages of new notifications to each channel their users turned on."""
+    from ecolife.services.delivery import write_messages
+
+    write_messages(notification_ids)
+
+
 @queue.periodic(cron="*/3 * * * *", periodic_id="outbox-sweep")
 @queue.task(name="ecolife.sweep_outbox", queue=UPKEEP_QUEUE, queueing_lock="outbox-sweep")
 @in_app_context
 def sweep_outbox(timestamp: int) -> None:
     """Queue again the messages a dead worker left, give up those out of tries (every 3
     minutes)."""
+    from ecolife.services.delivery import redo_stale_fan_outs
     from ecolife.services.outbox import sweep
 
     counts = sweep()
+    counts["fan_outs_redone"] = redo_stale_fan_outs()
     log.info(
         "outbox swept", extra={"event": "upkeep", **{f"outbox_{k}": v for k, v in counts.items()}}
     )
@@ -269,3 +299,53 @@ async def retry_stalled_jobs(timestamp: int) -> None:
     for job in await queue.job_manager.get_stalled_jobs():
         log.warning("retrying a stalled job", extra={"event": "job_stalled", "job": job.id})
         await queue.job_manager.retry_job(job)
+
+
+# Points expiry (services/expiry.py): points that reached their date lately go every 15
+# minutes; a nightly full sweep catches anything else; reminders daily.
+@queue.periodic(cron="*/15 * * * *", periodic_id="expire-points")
+@queue.task(name="ecolife.expire_points", queue=UPKEEP_QUEUE, queueing_lock="expire-points")
+@in_app_context
+def expire_points(timestamp: int) -> None:
+    """Write an `expire` entry for each resident with points that reached their date in the
+    last 2 days, or a refund in them (every 15 minutes)."""
+    from ecolife.services.expiry import expire_recent
+
+    expired = expire_recent()
+    log.info("expired points", extra={"event": "upkeep", "points_accounts_expired": expired})
+
+
+@queue.periodic(cron="47 19 * * *", periodic_id="expire-points-sweep")  # 02:47 in Bangkok
+@queue.task(
+    name="ecolife.expire_points_sweep", queue=UPKEEP_QUEUE, queueing_lock="expire-points-sweep"
+)
+@in_app_context
+def expire_points_sweep(timestamp: int) -> None:
+    """Expire the past points of every resident who has any (the nightly full sweep)."""
+    from ecolife.services.expiry import expire_points as expire
+
+    expired = expire()
+    log.info("swept expired points", extra={"event": "upkeep", "points_accounts_expired": expired})
+
+
+@queue.periodic(cron="0 2 * * *", periodic_id="notify-expiring")  # 09:00 in Bangkok
+@queue.task(name="ecolife.notify_expiring", queue=UPKEEP_QUEUE, queueing_lock="notify-expiring")
+@in_app_context
+def notify_expiring(timestamp: int) -> None:
+    """Tell residents whose points expire within 14 days (daily)."""
+    from ecolife.services.expiry import notify_expiring as notify
+
+    told = notify()
+    log.info("told of expiring points", extra={"event": "upkeep", "points_expiring_told": told})
+
+
+# Campaigns (services/campaigns.py): residents are told when one starts in their area.
+@queue.periodic(cron="*/5 * * * *", periodic_id="announce-campaigns")
+@queue.task(name="ecolife.announce_campaigns", queue=UPKEEP_QUEUE, queueing_lock="campaigns")
+@in_app_context
+def announce_campaigns(timestamp: int) -> None:
+    """Tell residents of campaigns that started since the last run (every 5 minutes)."""
+    from ecolife.services.campaigns import announce_started
+
+    announced = announce_started()
+    log.info("campaigns announced", extra={"event": "upkeep", "campaigns_announced": announced})

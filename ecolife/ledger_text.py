@@ -1,9 +1,13 @@
 """How a ledger entry reads, in the reader's language, from its reason code and parameters."""
 
+from datetime import date, timedelta
+
+from babel.dates import format_date
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
-from ecolife.models import LedgerEntry, ReasonCode
+from ecolife.extensions import db
+from ecolife.models import Campaign, LedgerEntry, ReasonCode
 
 
 def describe(entry: LedgerEntry, locale: str | None = None) -> str:
@@ -35,6 +39,10 @@ def _sentence(entry: LedgerEntry, locale: str) -> str:
         return _("Refund, reward expired: %(reward)s", reward=_reward(entry, locale))
     if code == ReasonCode.ADJUSTMENT:
         return _("Administrator's reason: %(note)s", note=entry.reason)
+    if code == ReasonCode.CAMPAIGN:
+        return _("Campaign bonus: %(campaign)s", campaign=_campaign(entry, locale))
+    if code == ReasonCode.POINTS_EXPIRED:
+        return _expired(params, locale)
     return entry.reason
 
 
@@ -54,3 +62,20 @@ def _reward(entry: LedgerEntry, locale: str) -> str:
         return local_name(entry.redemption.reward, locale)
     params = entry.reason_params or {}
     return f"#{params.get('reward_id') or params.get('redemption_id', '')}"
+
+
+def _expired(params: dict, locale: str) -> str:
+    # "before" is the first day the points no longer counted: people read the last day.
+    try:
+        last_day = date.fromisoformat(params["before"]) - timedelta(days=1)
+    except (KeyError, TypeError, ValueError):
+        return _("Points expired")
+    # Thai dates in the Buddhist era, as on every page (ecolife/web/dates.py).
+    year = last_day.year + 543 if locale == "th" else last_day.year
+    day = f"{last_day.day} {format_date(last_day, 'MMM', locale=locale)} {year}"
+    return _("Points not used by %(day)s", day=day)
+
+
+def _campaign(entry: LedgerEntry, locale: str) -> str:
+    campaign = db.session.get(Campaign, entry.campaign_id) if entry.campaign_id else None
+    return local_name(campaign, locale) if campaign is not None else ""

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_FLOOR, Decimal
 from zoneinfo import ZoneInfo
 
 from ecolife.errors import (
@@ -206,3 +207,94 @@ def overdue(status: str, expires_at: datetime, now: datetime) -> bool:
 def _ceil_seconds(delta: timedelta) -> int:
     whole = int(delta.total_seconds())
     return whole + (1 if delta > timedelta(seconds=whole) else 0)
+
+
+@dataclass(frozen=True)
+class CampaignTerms:
+    """What a campaign gives and where, as the scan's read found it (see best_campaign)."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    multiplier: Decimal | None
+    bonus_points: int | None
+    # None: any action, area or shop.
+    action_codes: tuple[str, ...] | None = None
+    area_codes: tuple[str, ...] | None = None
+    shop_ids: tuple[int, ...] | None = None
+    # None: no budget; else the bonus points it may still give.
+    budget_left: int | None = None
+
+
+@dataclass(frozen=True)
+class CampaignScan:
+    """The credited scan a campaign may add to: when, which action, which shop and where."""
+
+    now: datetime
+    points: int
+    action_code: str
+    shop_id: int
+    # The shop's sub-district code (its district's while it has none).
+    shop_area_code: str | None
+
+
+def campaign_bonus(points: int, multiplier: Decimal | None, bonus_points: int | None) -> int:
+    """Return a campaign's bonus on a scan worth `points`: the points times the multiplier
+    less the points themselves (rounded down), plus the fixed bonus."""
+    extra = 0
+    if multiplier is not None:
+        extra = int((points * (Decimal(multiplier) - 1)).to_integral_value(ROUND_FLOOR))
+    return extra + (bonus_points or 0)
+
+
+def campaign_applies(terms: CampaignTerms, scan: CampaignScan) -> bool:
+    """Say whether a campaign is running now for this action at this shop, budget left."""
+    area = scan.shop_area_code or ""
+    return (
+        terms.starts_at <= scan.now < terms.ends_at
+        and (terms.action_codes is None or scan.action_code in terms.action_codes)
+        and (terms.shop_ids is None or scan.shop_id in terms.shop_ids)
+        and (terms.area_codes is None or any(area.startswith(c) for c in terms.area_codes))
+        and (terms.budget_left is None or terms.budget_left > 0)
+    )
+
+
+def campaign_gives(terms: CampaignTerms, points: int) -> int:
+    """Return the bonus a campaign gives on `points`, within what is left of its budget."""
+    bonus = campaign_bonus(points, terms.multiplier, terms.bonus_points)
+    return bonus if terms.budget_left is None else min(bonus, terms.budget_left)
+
+
+def best_campaign(
+    candidates: list[CampaignTerms], scan: CampaignScan
+) -> tuple[CampaignTerms, int] | None:
+    """Pick the one campaign a scan gets, with its bonus: of those that apply, the one
+    giving the largest bonus (within its budget left); on a tie, the one ending first,
+    then the older one. None when none applies or gives a point."""
+    ranked = sorted(
+        (
+            (-campaign_gives(terms, scan.points), terms.ends_at, terms.id, terms)
+            for terms in candidates
+            if campaign_applies(terms, scan)
+        ),
+        key=lambda item: item[:3],
+    )
+    if not ranked or ranked[0][0] >= 0:
+        return None
+    return ranked[0][3], -ranked[0][0]
+
+
+# Quiet hours: no notification reaches a phone between 21:00 and 07:00 Bangkok time.
+QUIET_FROM = time(21, 0)
+QUIET_UNTIL = time(7, 0)
+
+
+def quiet_hours_end(now: datetime) -> datetime | None:
+    """When a notification made at `now` may go out: 07:00 Bangkok if `now` falls in the quiet
+    hours (21:00-07:00), else None (at once)."""
+    local = now.astimezone(BANGKOK)
+    if local.time() >= QUIET_FROM:
+        return datetime.combine(local.date() + timedelta(days=1), QUIET_UNTIL, tzinfo=BANGKOK)
+    if local.time() < QUIET_UNTIL:
+        return datetime.combine(local.date(), QUIET_UNTIL, tzinfo=BANGKOK)
+    return None

@@ -3,7 +3,7 @@
 from flask import Flask
 
 from ecolife.api.openapi import document_problems
-from ecolife.extensions import api
+from ecolife.extensions import api, csrf
 
 
 def register_api(app: Flask) -> None:
@@ -13,6 +13,8 @@ def register_api(app: Flask) -> None:
         admin,
         admin_admins,
         admin_areas,
+        admin_campaigns,
+        admin_liability,
         admin_residents,
         admin_rewards,
         admin_rules,
@@ -22,6 +24,8 @@ def register_api(app: Flask) -> None:
         cards,
         earning,
         jobs,
+        notification_settings,
+        notifications,
         password_reset,
         privacy,
         public,
@@ -45,6 +49,7 @@ def register_api(app: Flask) -> None:
         admin,
         admin_rules,
         admin_rewards,
+        admin_campaigns,
         admin_areas,
         admin_admins,
         admin_residents,
@@ -52,6 +57,12 @@ def register_api(app: Flask) -> None:
         privacy,
         jobs,
         public,
+        notifications,
+        admin_liability,
+        notification_settings,
     ):
         api.register_blueprint(module.bp)
     document_problems(app, api)
+    # LINE posts to its webhook with a signature, not a cookie: CSRF does not apply.
+    app.register_blueprint(notification_settings.line_webhook)
+    csrf.exempt(notification_settings.line_webhook)

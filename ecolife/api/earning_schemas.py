@@ -7,10 +7,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ecolife import clock
 from ecolife.api.fields import Boolean, Integer, StrictSchema, page_schema, text
 from ecolife.api.schemas import UserSchema
-from ecolife.ledger_text import describe
+from ecolife.ledger_text import describe, local_name
 from ecolife.links import qr_link
 from ecolife.models import ReasonCode
 from ecolife.rules import BANGKOK
+from ecolife.services.expiry import as_expiring
 
 
 def localised(obj, thai: str, english: str) -> str:
@@ -84,6 +85,12 @@ class ScanRequestSchema(StrictSchema):
     quantity = Integer(strict=True, validate=validate.Range(min=1, max=1000))
 
 
+class ScanCampaignSchema(Schema):
+    id = Integer()
+    name = fields.Function(lambda campaign: local_name(campaign, str(get_locale())))
+    bonus_points = Integer()
+
+
 class ScanSchema(Schema):
     id = Integer()
     shop = fields.Nested(ShopRefSchema)
@@ -94,6 +101,8 @@ class ScanSchema(Schema):
     # Credited by staff at the counter with the resident's member card.
     card = fields.Function(lambda scan: scan.card_staff_id is not None)
     created_at = fields.DateTime()
+    # The campaign whose bonus `points` includes (null: none applied).
+    campaign = fields.Nested(ScanCampaignSchema, allow_none=True)
 
 
 class CodePreviewSchema(Schema):
@@ -114,9 +123,30 @@ class ImpactSchema(Schema):
     grams_plastic = fields.Float()
 
 
+class ExpiringSchema(Schema):
+    points = Integer()
+    # The first moment the points no longer count: the last day to use them is the day before.
+    expires_at = fields.DateTime()
+
+
 class MeSchema(UserSchema):
     balance = Integer()
     impact = fields.Nested(ImpactSchema)
+    # Unspent points that will expire, by date, soonest first ([]: none will). A date already
+    # past: points the expiry job (every 15 minutes) has not taken yet.
+    expiring = fields.Method(
+        "_expiring",
+        metadata={
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "points": {"type": "integer"},
+                    "expires_at": {"type": "string", "format": "date-time"},
+                },
+            },
+        },
+    )
     # Where the user says they live (optional), for the programme's area figures.
     home_tambon_code = fields.String(allow_none=True)
     home_village_no = Integer(allow_none=True)
@@ -139,6 +169,9 @@ class MeSchema(UserSchema):
             },
         },
     )
+
+    def _expiring(self, me) -> list:
+        return ExpiringSchema(many=True).dump(as_expiring(me.expiring))
 
 
 class MeUpdateSchema(StrictSchema):
@@ -214,6 +247,9 @@ class LimitsSchema(Schema):
     code_ttl_seconds = _limit(30, 24 * 3600)
     redemption_ttl_seconds = _limit(60, 7 * 24 * 3600)
     card_credits_per_shop_per_day = _limit(1, 10_000)
+    # Points expire at the end of the Bangkok month this many months after the month they were
+    # credited in (null: never); a change applies to points credited from then on.
+    points_expire_after_months = _limit(1, 120, allow_none=True)
 
 
 class LimitsUpdateSchema(LimitsSchema, StrictSchema):

@@ -52,6 +52,10 @@ DOMAIN_CODES: dict[str, tuple[str, ...]] = {
     "areas.list_areas": ("not_found",),
     "auth.accept_invite": ("invite_invalid",),
     "jobs.get_job": ("not_found",),
+    "notification_settings.change_notification_settings": ("validation_error",),
+    "notification_settings.start_line_link": ("not_found",),
+    "notification_settings.subscribe_browser": ("not_found", "validation_error"),
+    "notification_settings.vapid_public_key": ("not_found",),
     "password_reset.confirm": (
         "rate_limited",
         "reset_code_invalid",

@@ -3,6 +3,13 @@
 from ecolife.models.area import CODE_LENGTH, Area, AreaLevel, Declaration, ParticipationTarget
 from ecolife.models.auth import AuthSession, Invite, RefreshToken
 from ecolife.models.campaign import Campaign
+from ecolife.models.delivery import (
+    ChannelPreference,
+    DeliveryChannel,
+    LineLink,
+    LineLinkCode,
+    PushSubscription,
+)
 from ecolife.models.earning import Action, CardCreditDay, EarningCode, Impact, RuleSettings, Scan
 from ecolife.models.idempotency import IdempotencyKey
 from ecolife.models.job import Job, JobFile, JobKind, JobStatus
@@ -23,6 +30,11 @@ from ecolife.models.user import AccountEvent, Role, User
 from ecolife.orm import utcnow
 
 __all__ = [
+    "ChannelPreference",
+    "DeliveryChannel",
+    "LineLink",
+    "LineLinkCode",
+    "PushSubscription",
     "CODE_LENGTH",
     "LOT_KINDS",
     "Campaign",

@@ -45,6 +45,11 @@ class Notification(db.Model):
             "user_id",
             postgresql_where=text("read_at IS NULL"),
         ),
+        Index(
+            "ix_notifications_not_fanned_out",
+            "created_at",
+            postgresql_where=text("fanned_out_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -55,3 +60,5 @@ class Notification(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    # When its outbox messages were written (None: the fan-out is still to do).
+    fanned_out_at: Mapped[datetime | None]

@@ -13,6 +13,8 @@ from ecolife.orm import utcnow
 class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
+    WEB_PUSH = "web_push"
+    LINE = "line"
 
 
 class OutboxMessage(db.Model):
@@ -24,7 +26,7 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
+        CheckConstraint("channel IN ('email', 'sms', 'web_push', 'line')", name="channel_known"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 

@@ -117,6 +117,10 @@ def set_password(user: User, password: str, *, keep_session_id: int | None = Non
     if keep_session_id is not None:
         revoke = revoke.where(AuthSession.id != keep_session_id)
     db.session.execute(revoke.values(revoked_at=clock.now()))
+    # Pushes stop with the sessions: a lost phone's browser gets no more notifications.
+    from ecolife.services.web_push import forget_browsers
+
+    forget_browsers(user.id)
 
 
 def log_in(login: str, password: str) -> SignedIn:

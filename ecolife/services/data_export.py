@@ -14,9 +14,13 @@ from ecolife.models import (
     AccountEvent,
     Action,
     AuthSession,
+    ChannelPreference,
     Consent,
     LedgerEntry,
+    LineLink,
+    Notification,
     PersonalDataAccess,
+    PushSubscription,
     Redemption,
     Reward,
     Scan,
@@ -87,7 +91,49 @@ def export_personal_data(user_id: int) -> dict[str, Any]:
             .order_by(OutboxMessage.id)
         ),
         "personal_data_accesses": _rows(_accesses(user_id)),
+        "notifications": _rows(_notifications(user_id)),
+        **_delivery_addresses(user_id),
     }
+
+
+def _delivery_addresses(user_id: int) -> dict[str, Any]:
+    # Where notifications go: their choices, their browsers' push addresses, their LINE account.
+    return {
+        "notification_channels": _rows(
+            select(
+                ChannelPreference.channel, ChannelPreference.enabled, ChannelPreference.updated_at
+            )
+            .where(ChannelPreference.user_id == user_id)
+            .order_by(ChannelPreference.channel)
+        ),
+        "push_subscriptions": _rows(
+            select(
+                PushSubscription.endpoint,
+                PushSubscription.created_at,
+                PushSubscription.last_success_at,
+            )
+            .where(PushSubscription.user_id == user_id)
+            .order_by(PushSubscription.id)
+        ),
+        "line_account": _rows(
+            select(LineLink.line_user_id, LineLink.linked_at).where(LineLink.user_id == user_id)
+        ),
+    }
+
+
+def _notifications(user_id: int):
+    # The inbox as stored: its kind and parameters (texts are rendered from them on reading).
+    return (
+        select(
+            Notification.id,
+            Notification.kind,
+            Notification.params,
+            Notification.created_at,
+            Notification.read_at,
+        )
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.id)
+    )
 
 
 def _ledger(user_id: int):

@@ -180,3 +180,39 @@ def _ensure_user(
                 password_hash=hash_password(password),
             )
         )
+
+
+# A province-wide campaign for this Bangkok month: double points within a budget.
+DEMO_CAMPAIGN = ("ลำพูนปลอดถุง แต้ม x2 ทั้งเดือน", "Bag-free Lamphun: double points all month")
+DEMO_CAMPAIGN_BUDGET = 5000
+
+
+def seed_demo_campaign() -> bool:
+    """Add the demo campaign running this month, unless one of that name runs; say if new."""
+    from datetime import date
+
+    from ecolife import clock, rules
+    from ecolife.models import Campaign
+
+    now = clock.now()
+    if db.session.scalar(
+        select(Campaign.id).where(Campaign.name_th == DEMO_CAMPAIGN[0], Campaign.ends_at > now)
+    ):
+        return False
+    today = now.astimezone(rules.BANGKOK).date()
+    month = today.year * 12 + today.month  # the next month's first day, as a month index
+    admin_id = db.session.scalar(select(User.id).where(User.email == "admin@ecolife.local"))
+    db.session.add(
+        Campaign(
+            name_th=DEMO_CAMPAIGN[0],
+            name_en=DEMO_CAMPAIGN[1],
+            starts_at=rules.bangkok_midnight(today.replace(day=1)),
+            ends_at=rules.bangkok_midnight(date(month // 12, month % 12 + 1, 1)),
+            multiplier=2,
+            budget_points=DEMO_CAMPAIGN_BUDGET,
+            created_by_id=admin_id,
+            created_at=now,
+        )
+    )
+    db.session.commit()
+    return True

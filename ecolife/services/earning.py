@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    cast,
     func,
     insert,
     or_,
@@ -51,6 +52,7 @@ from ecolife.extensions import db
 from ecolife.links import qr_link
 from ecolife.models import (
     Action,
+    Campaign,
     CardCreditDay,
     EarningCode,
     EntryKind,
@@ -65,9 +67,10 @@ from ecolife.models import (
 )
 from ecolife.qr import qr_png
 from ecolife.security import random_code, random_token
-from ecolife.services import idempotency
+from ecolife.services import campaign_bonus, idempotency
 from ecolife.services.accounts import TokenClaims
 from ecolife.services.actions import find_action
+from ecolife.services.campaign_bonus import BonusFor, CampaignRef, Offer
 from ecolife.services.ledger import ROW_VERSION, account_change, posting
 from ecolife.services.settings import LIMIT_NAMES, current_limits, limits_from
 from ecolife.services.unit import value, values
@@ -105,6 +108,8 @@ class CreditedScan:
     created_at: datetime
     # The staff member who credited it with the resident's member card, if so.
     card_staff_id: int | None = None
+    # The campaign whose bonus `points` includes, if any.
+    campaign: CampaignRef | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,7 @@ def earn_for_scan(
         "action": action or DEFAULT_ACTION,
         "key": key,
         "day_start": rules.bangkok_day_start(now),
+        "now": now,
     }
     return retry_conflicts(
         lambda conn: _earn(conn, params, digest, quantity, now),
@@ -195,6 +201,7 @@ def earn_at_counter(
         "action": action or DEFAULT_ACTION,
         "key": key,
         "day_start": rules.bangkok_day_start(now),
+        "now": now,
     }
     return retry_conflicts(
         lambda conn: _earn(conn, params, digest, quantity, now, counter),
@@ -218,7 +225,7 @@ def _earn(
         return _replay(conn, found.key_scan_id)
     try:
         plan = _decide(found, quantity, now)
-        if plan.code_id is None and counter is None:
+        if plan.code_id is None and counter is None and plan.campaign is None:
             result = _record(conn, plan, found.row_version, user_id, key, digest, now)
         else:
             with conn.transaction():
@@ -232,6 +239,8 @@ def _earn(
                     # limit refuses): the shop's count row is not held while this waits
                     # for the holder's row.
                     _count_card_credit(conn, counter.shop_id, found, now)
+                if plan.campaign is not None:
+                    result = _add_bonus(conn, plan, result, user_id)
     except ValidationFailed as refusal:
         metrics.scan_refused(refusal)
         raise
@@ -320,6 +329,8 @@ class _Plan:
     # When the credit's points expire (None: never).
     expires_at: datetime | None
     card_staff_id: int | None = None
+    # The campaign that adds to it, if one applies (campaign_bonus.best_offer).
+    campaign: Offer | None = None
 
 
 # One read, one snapshot (see retry_conflicts): the resident's row and its version (the
@@ -331,6 +342,10 @@ _by_token = bindparam("token", type_=String)
 _shop_id = func.coalesce(Shop.id, EarningCode.shop_id)
 _mine = Scan.user_id == User.id
 _today = Scan.created_at >= bindparam("day_start", type_=Scan.created_at.type)
+# The shop's sub-district (its district while it has none), where campaigns look.
+_shop_area = func.coalesce(
+    Shop.tambon_code, Shop.district_code, _CodeShop.tambon_code, _CodeShop.district_code
+)
 _READ_COLUMNS = (
     ROW_VERSION,
     Shop.id.label("shop_id"),
@@ -361,6 +376,9 @@ _READ_COLUMNS = (
     .scalar_subquery()
     .label("today_at_shop"),
     select(func.count()).where(_mine, _today).scalar_subquery().label("today"),
+    _shop_area.label("shop_area_code"),
+    # The campaigns that may add a bonus (NULL, at next to no cost, when none runs).
+    campaign_bonus.candidates().label("campaigns"),
 )
 
 
@@ -417,15 +435,21 @@ def _decide(found: Row, quantity: int | None, now: datetime) -> _Plan:
         resident_suspended=False,
         one_time_code=one_time,
     )
+    shop_id = found.shop_id or found.code_shop_id
+    points = rules.scan_points(found.action_points, quantity)
     return _Plan(
-        shop=ShopRef(found.shop_id or found.code_shop_id, found.shop_name, found.shop_name_en),
+        shop=ShopRef(shop_id, found.shop_name, found.shop_name_en),
         action_id=found.action_id,
         action_code=found.action_code,
         quantity=quantity,
-        points=rules.scan_points(found.action_points, quantity),
+        points=points,
         milligrams=quantity * found.action_milligrams,
         code_id=found.code_id,
         expires_at=rules.points_expiry(limits, now),
+        campaign=campaign_bonus.best_offer(
+            found.campaigns,
+            rules.CampaignScan(now, points, found.action_code, shop_id, found.shop_area_code),
+        ),
     )
 
 
@@ -547,6 +571,27 @@ def _record(
     return ScanResult(scan, balance)
 
 
+def _add_bonus(conn: psycopg.Connection, plan: _Plan, result: ScanResult, user_id: int):
+    """Add the campaign's bonus to a scan just written (same transaction), if its budget
+    still gives some; else the scan stays credited without it."""
+    scan = result.scan
+    bonus_for = BonusFor(
+        user_id,
+        scan.id,
+        plan.shop.id,
+        plan.card_staff_id or user_id,
+        plan.expires_at,
+        scan.created_at,
+    )
+    granted = campaign_bonus.grant(conn, plan.campaign, bonus_for)
+    if granted is None:
+        return result
+    campaign, balance = granted
+    return ScanResult(
+        replace(scan, points=scan.points + campaign.bonus_points, campaign=campaign), balance
+    )
+
+
 def _scan_write():
     # Each part writes only if the guarded change of the resident's row did (a data-changing
     # CTE runs whether or not its rows are read): the scan is inserted from `account`, the
@@ -609,19 +654,26 @@ SCAN_WRITE = _scan_write()
 def _replay(conn: psycopg.Connection, scan_id: int) -> ScanResult:
     """Answer a retried scan as the first time."""
     [[row]] = prebuilt((REPLAY, {"scan_id": scan_id}), conn=conn)
+    campaign = None
+    if row.bonus_campaign_id is not None:
+        campaign = CampaignRef(
+            row.bonus_campaign_id, row.campaign_name_th, row.campaign_name_en, row.bonus_points
+        )
     credited = CreditedScan(
         row.id,
         ShopRef(row.shop_id, row.shop_name, row.shop_name_en),
         ActionRef(row.action_code),
         row.quantity,
-        row.points,
+        row.points + (row.bonus_points or 0),
         row.code_id,
         row.created_at,
         row.card_staff_id,
+        campaign,
     )
-    return ScanResult(credited, row.balance_after)
+    return ScanResult(credited, row.bonus_balance_after or row.balance_after)
 
 
+_Bonus = aliased(LedgerEntry)
 REPLAY = (
     select(
         Scan.id,
@@ -635,10 +687,26 @@ REPLAY = (
         Scan.created_at,
         Scan.card_staff_id,
         LedgerEntry.balance_after,
+        _Bonus.campaign_id.label("bonus_campaign_id"),
+        _Bonus.delta.label("bonus_points"),
+        _Bonus.balance_after.label("bonus_balance_after"),
+        Campaign.name_th.label("campaign_name_th"),
+        Campaign.name_en.label("campaign_name_en"),
     )
     .join(Shop, Shop.id == Scan.shop_id)
     .join(Action, Action.id == Scan.action_id)
     .join(LedgerEntry, LedgerEntry.scan_id == Scan.id)
+    # The scan's bonus, if a campaign gave one: posted right after it in its transaction.
+    .outerjoin(
+        _Bonus,
+        and_(
+            _Bonus.user_id == Scan.user_id,
+            _Bonus.id > LedgerEntry.id,
+            _Bonus.kind == EntryKind.BONUS,
+            _Bonus.reason_params["scan_id"].astext == cast(Scan.id, String),
+        ),
+    )
+    .outerjoin(Campaign, Campaign.id == _Bonus.campaign_id)
     .where(Scan.id == bindparam("scan_id"))
 )
 

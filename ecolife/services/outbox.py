@@ -10,7 +10,9 @@ tries. A message of an erased account is deleted unsent; one past its expiry (a 
 is given up unsent. `sweep` (every few minutes) re-queues the messages whose worker died and
 gives up those out of tries.
 Senders are chosen per channel by the settings: SMTP for e-mail when SMTP_HOST is set, the
-HTTP gateway for SMS when SMS_GATEWAY_URL is set, else the folder OUTBOX_DIR (development).
+HTTP gateway for SMS when SMS_GATEWAY_URL is set, Web Push when VAPID_PRIVATE_KEY is set, the
+LINE Messaging API when LINE_CHANNEL_ACCESS_TOKEN is set, else the folder OUTBOX_DIR
+(development). A sender raising Undeliverable (a push subscription gone) ends the message.
 """
 
 import base64
@@ -27,9 +29,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 
-from ecolife import clock
+from ecolife import clock, rules
 from ecolife.extensions import db
 from ecolife.models import Channel, OutboxMessage, User
 
@@ -54,6 +56,10 @@ class DeliveryFailed(Exception):
     """The channel's server refused the message or could not be reached (tried again later)."""
 
 
+class Undeliverable(Exception):
+    """The address is gone for good (an expired push subscription): no further try."""
+
+
 class TryAgainLater(Exception):
     """A try failed and was recorded; the delivery job should run again at `at`."""
 
@@ -72,6 +78,8 @@ class Outgoing:
     subject: str | None
     body: str
     created_at: datetime
+    # Whose message it is: a sender checks the address still belongs to them.
+    user_id: int | None = None
 
 
 def send(
@@ -82,8 +90,10 @@ def send(
     subject: str | None = None,
     user_id: int | None = None,
     expires_at: datetime | None = None,
+    not_before: datetime | None = None,
 ) -> OutboxMessage:
-    """Add a message and queue its delivery, in the caller's transaction (the caller commits)."""
+    """Add a message and queue its delivery, in the caller's transaction (the caller commits);
+    `not_before`: held until then (a notification's quiet hours)."""
     from ecolife.jobs import defer_delivery
 
     message = OutboxMessage(
@@ -93,10 +103,11 @@ def send(
         body=body,
         user_id=user_id,
         expires_at=expires_at,
+        next_attempt_at=not_before,
     )
     db.session.add(message)
     db.session.flush()
-    defer_delivery(message.id)
+    defer_delivery(message.id, not_before)
     return message
 
 
@@ -106,13 +117,14 @@ def deliver(message_id: int) -> None:
     outgoing = _claim(message_id)
     if outgoing is None:
         return
+    give_up = False
     try:
         sender_for(outgoing.channel)(outgoing)
     except Exception as exc:  # noqa: BLE001 - whatever a sender raises, the try failed
-        error = _redacted(exc, outgoing)
+        error, give_up = _redacted(exc, outgoing), isinstance(exc, Undeliverable)
     else:
         error = None
-    retry_at = _record(message_id, error)
+    retry_at = _record(message_id, error, give_up=give_up)
     if retry_at is not None:
         raise TryAgainLater(message_id, retry_at)
 
@@ -147,13 +159,19 @@ def _claim(message_id: int) -> Outgoing | None:
     message.attempts += 1
     message.next_attempt_at = now + CLAIM
     outgoing = Outgoing(
-        message.id, message.channel, message.to, message.subject, message.body, message.created_at
+        message.id,
+        message.channel,
+        message.to,
+        message.subject,
+        message.body,
+        message.created_at,
+        message.user_id,
     )
     db.session.commit()
     return outgoing
 
 
-def _record(message_id: int, error: str | None) -> datetime | None:
+def _record(message_id: int, error: str | None, *, give_up: bool = False) -> datetime | None:
     """Record how the try went; return when to try again, if it failed and tries are left."""
     message = db.session.scalar(
         select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
@@ -163,6 +181,9 @@ def _record(message_id: int, error: str | None) -> datetime | None:
         return None
     if error is None:
         message.sent_at, message.next_attempt_at, message.last_error = clock.now(), None, None
+    elif give_up:
+        message.failed_at, message.next_attempt_at, message.last_error = clock.now(), None, error
+        _log_given_up(message)
     else:
         _failed(message, error)
     retry_at = message.next_attempt_at
@@ -187,6 +208,10 @@ def _failed(message: OutboxMessage, error: str) -> None:
         _log_given_up(message)
         return
     message.next_attempt_at = clock.now() + FIRST_RETRY * 2 ** (message.attempts - 1)
+    if message.expires_at is None:  # a notification (codes and invites expire): not at night
+        message.next_attempt_at = rules.quiet_hours_end(message.next_attempt_at) or (
+            message.next_attempt_at
+        )
     log.warning(
         "outbox message not delivered; will try again",
         extra={
@@ -211,6 +236,39 @@ def _log_given_up(message: OutboxMessage) -> None:
             "error": message.last_error,
         },
     )
+
+
+def give_up_unsent(
+    channel: str,
+    *,
+    to: str | None = None,
+    not_to: str | None = None,
+    user_id: int | None = None,
+    not_user_id: int | None = None,
+    reason: str,
+) -> int:
+    """Give up the unsent messages on a channel to an address that no longer reaches their
+    user (unlinked, unsubscribed, moved to another account); no commit. Returns how many."""
+    if to is None and user_id is None:
+        raise ValueError("give up whose messages? name the address or the user")
+    stmt = update(OutboxMessage).where(
+        OutboxMessage.channel == channel,
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+    )
+    if to is not None:
+        stmt = stmt.where(OutboxMessage.to == to)
+    if not_to is not None:
+        stmt = stmt.where(OutboxMessage.to != not_to)
+    if user_id is not None:
+        stmt = stmt.where(OutboxMessage.user_id == user_id)
+    if not_user_id is not None:
+        stmt = stmt.where(OutboxMessage.user_id != not_user_id)
+    now = clock.now()
+    result = db.session.execute(
+        stmt.values(failed_at=now, next_attempt_at=None, last_error=reason)
+    )
+    return result.rowcount
 
 
 def sweep() -> dict[str, int]:
@@ -257,6 +315,14 @@ def sender_for(channel: str) -> Callable[[Outgoing], None]:
         return send_by_smtp
     if channel == Channel.SMS and config["SMS_GATEWAY_URL"]:
         return send_by_sms_gateway
+    if channel == Channel.WEB_PUSH and config["VAPID_PRIVATE_KEY"]:
+        from ecolife.services.web_push import send_web_push
+
+        return send_web_push
+    if channel == Channel.LINE and config["LINE_CHANNEL_ACCESS_TOKEN"]:
+        from ecolife.services.line_messaging import send_line_message
+
+        return send_line_message
     return write_to_folder
 
 

@@ -224,3 +224,6 @@ def _end_sessions(user: User) -> None:
         .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=clock.now())
     )
+    from ecolife.services.web_push import forget_browsers  # pushes stop with the sessions
+
+    forget_browsers(user.id)

@@ -18,6 +18,7 @@ from ecolife.extensions import db
 from ecolife.models import (
     AccountActivity,
     AuthSession,
+    Notification,
     Redemption,
     RefreshToken,
     Role,
@@ -26,6 +27,7 @@ from ecolife.models import (
 )
 from ecolife.models.recovery import OutboxMessage, PasswordResetCode
 from ecolife.security import random_code, verify_password
+from ecolife.services.delivery import erase_delivery_addresses
 from ecolife.services.redemptions import cancel_all_pending
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,10 @@ def erase_resident(user_id: int, now: datetime, *, actor_id: int | None, idle_si
     # Messages sent to them hold their phone or e-mail; a reset code is of no use any more.
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user_id))
     db.session.execute(delete(PasswordResetCode).where(PasswordResetCode.user_id == user_id))
+    # Their inbox may quote an admin's words about them (a suspension's reason).
+    db.session.execute(delete(Notification).where(Notification.user_id == user_id))
+    # Where notifications reached them: their browsers' push addresses and their LINE account.
+    erase_delivery_addresses(user_id)
     return True
 
 

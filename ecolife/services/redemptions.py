@@ -40,7 +40,7 @@ from ecolife.models import (
     User,
 )
 from ecolife.pagination import Page, paginate
-from ecolife.services import idempotency
+from ecolife.services import expiry, idempotency, notifications
 from ecolife.services.accounts import TokenClaims
 from ecolife.services.ledger import post_entry, posting
 from ecolife.services.settings import LIMIT_NAMES, limits_from
@@ -120,6 +120,11 @@ def _request(
         # Settle the resident's own overdue holds first: their points and items count again.
         _expire(user_id, now)
         found, seen = idempotency.read_resident(params, context, HOLDS, missing=missing)
+    if (seen.points_due or 0) > 0:
+        # Write off the points past their date first (the job may not have run yet), under
+        # the row lock this read holds, in this transaction: what is left is spendable.
+        expiry.expire_due(user_id, now)
+        found, seen = idempotency.read_resident(params, context, HOLDS, missing=missing)
     try:
         if counter is not None and found.shop_id not in (None, counter.shop_id):
             raise NotFound()  # staff hand over their own shop's rewards only
@@ -192,6 +197,9 @@ HOLDS = idempotency.key_read(
     .where(_mine, _pending, Redemption.expires_at <= bindparam("now"))
     .scalar_subquery()
     .label("overdue"),
+    # Points past their date not written off yet (NULL, after one index probe, when no lot
+    # of theirs is past): they must not be spent.
+    expiry.due_column(bindparam("user_id"), bindparam("now")).label("points_due"),
 )
 
 
@@ -258,9 +266,12 @@ def _hold(
         )
         .one()
     )
-    if counter is not None:
-        _core(_confirming(new_id, counter.shop_id, counter.staff_id, now))
-    return RedemptionResult(_load(new_id), balance)
+    if counter is None:
+        return RedemptionResult(_load(new_id), balance)
+    _core(_confirming(new_id, counter.shop_id, counter.staff_id, now))
+    redemption = _load(new_id)
+    notifications.tell_redemption_confirmed(redemption)
+    return RedemptionResult(redemption, balance)
 
 
 def _hold_write():
@@ -307,6 +318,7 @@ def confirm_redemption(shop_id: int, staff_id: int, redemption_id: int) -> Redem
             db.session.rollback()
         raise NotPending()
     redemption = _load(redemption_id)
+    notifications.tell_redemption_confirmed(redemption)
     commit_keeping_loaded()
     metrics.REDEMPTIONS.labels("confirmed").inc()
     return redemption

@@ -23,7 +23,9 @@ from ecolife.models import (
     User,
 )
 from ecolife.pagination import Page, paginate
+from ecolife.services import notifications
 from ecolife.services.accounts import TokenClaims
+from ecolife.services.expiry import expiring_column
 from ecolife.services.scope import PROVINCE_WIDE, AdminScope
 
 
@@ -72,6 +74,8 @@ OWN_PROFILE = (
         .where(Consent.user_id == User.id)
         .scalar_subquery()
         .label("privacy_notice_accepted_version"),
+        # Points that will expire, soonest first (services.expiry; run once per statement).
+        expiring_column(bindparam("user_id")).label("expiring"),
         Action.code.label("impact_action"),
         Impact.items.label("impact_items"),
         Impact.milligrams.label("impact_milligrams"),
@@ -194,6 +198,8 @@ def _set_suspension(
                 user_id=user_id, kind=kind, reason=reason, actor_id=actor_id, created_at=now
             )
         )
+        if suspend:
+            notifications.tell_suspended(user_id, reason)
     db.session.commit()
     db.session.refresh(resident)
     return resident

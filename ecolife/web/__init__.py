@@ -10,7 +10,9 @@ def register_web(app: Flask) -> None:
     """Attach the page blueprints and what every console template needs."""
     from ecolife.web import (
         admin_admins,
+        admin_campaigns,
         admin_jobs,
+        admin_liability,
         admin_participation,
         admin_people,
         admin_privacy,
@@ -48,8 +50,10 @@ def register_web(app: Flask) -> None:
         admin_register,
         admin_rules,
         admin_reports,
+        admin_liability,
         admin_admins,
         admin_participation,
+        admin_campaigns,
         admin_privacy,
         privacy_page,
     ):

@@ -21,6 +21,8 @@ LIMITS = (
     "redemption_ttl_seconds",
     "card_credits_per_shop_per_day",
 )
+# Optional: left empty, points never expire.
+OPTIONAL_LIMITS = ("points_expire_after_months",)
 
 
 @bp.get("/")
@@ -73,10 +75,15 @@ def _page(**forms):
         "admin/rules.html",
         actions=actions.list_actions(include_inactive=True),
         limits=limits,
-        limit_values=forms.get("limit_values") or {n: getattr(limits, n) for n in LIMITS},
+        limit_values=forms.get("limit_values") or _shown(limits),
         limit_errors=forms.get("limit_errors", {}),
         action_errors=forms.get("action_errors", {}),
         action_values=forms.get("action_values", {}),
         new_errors=forms.get("new_errors", {}),
         new_values=forms.get("new_values", {}),
     )
+
+
+def _shown(limits) -> dict:
+    shown = {n: getattr(limits, n) for n in LIMITS + OPTIONAL_LIMITS}
+    return {n: "" if value is None else value for n, value in shown.items()}

@@ -416,10 +416,33 @@
       h("strong", { class: entry.delta > 0 ? "plus" : "minus" }, (entry.delta > 0 ? "+" : "") + entry.delta));
   }
 
+  // Signing out stops this phone's notifications too: the next person to use it is not told
+  // the last one's. The browser is forgotten first, while the token still works.
   function signOut() {
-    api("POST", "/auth/logout").catch(function () { /* the tokens are forgotten anyway */ });
-    forgetSession();
-    go("#/login");
+    var left = false;
+    function leave() {
+      if (left) return;
+      left = true;
+      forgetSession();
+      go("#/login");
+    }
+    forgetThisBrowser().then(function () {
+      return api("POST", "/auth/logout");
+    }).catch(function () { /* the tokens are forgotten anyway */ }).then(leave);
+    setTimeout(leave, 5000); // no network: the phone still signs out
+  }
+
+  function forgetThisBrowser() {
+    if (!("serviceWorker" in navigator) || !("PushManager" in window)) return Promise.resolve();
+    return navigator.serviceWorker.getRegistration().then(function (registration) {
+      return registration ? registration.pushManager.getSubscription() : null;
+    }).then(function (subscription) {
+      if (!subscription) return null;
+      var endpoint = subscription.endpoint;
+      return subscription.unsubscribe().catch(function () { return null; }).then(function () {
+        return api("DELETE", "/me/push-subscriptions", { body: { endpoint: endpoint } });
+      });
+    }).catch(function () { return null; });
   }
 
   // A failed load: a clear message and a retry button that runs the same screen again.
@@ -524,7 +547,9 @@
         store.removeItem("ecolife.pendingScan");
         render(function () { show(h("section", { class: "won center", "data-test": "won" },
           h("p", { class: "big-number" }, t("won", { points: result.scan.points })),
-          h("p", {}, t("wonText", { balance: result.balance }))),
+          h("p", {}, t("wonText", { balance: result.balance })),
+          // Parts added by feature files (a campaign's bonus: campaigns.js).
+          wonParts.map(function (part) { return part(result); })),
         h("a", { class: "button huge", href: "#/", "data-test": "home" }, t("home"))); });
       }, live(function (problem) {
         button.textContent = t("collect");
@@ -1034,11 +1059,28 @@
   // of /me answering an element or null) and things to do on every navigation (onRoute).
   var screens = {};
   var homeParts = [];
+  var BANGKOK_OFFSET_MS = 7 * 3600 * 1000; // Thailand keeps no summer time
+  var MONTHS = {
+    th: ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."],
+    en: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+  };
+
+  // A moment (ms since 1970) as a Bangkok day people read: "31 ธ.ค. 2569" (Buddhist era) or
+  // "31 Dec 2026"; with `withTime`, "… 14:05".
+  function bangkokDay(moment, withTime) {
+    var local = new Date(moment + BANGKOK_OFFSET_MS);
+    var code = lang === "en" ? "en" : "th";
+    var year = local.getUTCFullYear() + (code === "th" ? 543 : 0);
+    var text = local.getUTCDate() + " " + MONTHS[code][local.getUTCMonth()] + " " + year;
+    if (!withTime) return text;
+    return text + " " + ("0" + local.getUTCHours()).slice(-2) + ":" + ("0" + local.getUTCMinutes()).slice(-2);
+  }
+  var wonParts = [];
   var onRoute = [];
   window.EcoLife = {
     api: api, h: h, t: t, words: words, show: show, go: go, live: live, loading: loading,
     message: message, failed: failed, problemText: problemText, localName: localName,
-    input: input, labelled: labelled, tokens: tokens,
+    input: input, labelled: labelled, tokens: tokens, bangkokDay: bangkokDay,
     lang: function () { return lang; },
     addText: function (more) {
       Object.keys(more).forEach(function (code) {
@@ -1047,6 +1089,8 @@
     },
     addScreen: function (name, draw) { screens[name] = draw; },
     addHomePart: function (part) { homeParts.push(part); },
+    // A part of the scan's "won" screen: a function of the scan's answer (element or null).
+    addWonPart: function (part) { wonParts.push(part); },
     onRoute: function (fn) { onRoute.push(fn); }
   };
 

@@ -6,11 +6,22 @@ import io
 import pytest
 from PIL import Image
 
-from tests.factories import PASSWORD, add_declaration, bearer, redeem
+from tests.factories import PASSWORD, add_campaign, add_declaration, bearer, redeem
 from tests.routes import routes_missing
 
 WHO = ("anonymous", "resident_a", "resident_b", "staff_x", "staff_y", "admin")
 OK = {200, 201, 202, 204}
+SIGNED_IN = ("resident_a", "resident_b", "staff_x", "staff_y", "admin")
+# A browser's push subscription as PushSubscription.toJSON() gives it (delivery's routes).
+PUSH_ENDPOINT = "https://fcm.googleapis.com/fcm/send/access-table"
+PUSH_SUBSCRIPTION = {
+    "endpoint": PUSH_ENDPOINT,
+    "keys": {
+        "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1Xbjh"
+        "azAkj7I99e8QcYP7DkM",
+        "auth": "tBHItJI5svbpez7KI4CCXg",
+    },
+}
 
 
 @pytest.fixture
@@ -72,6 +83,8 @@ TABLE = [
         ("resident_a", "resident_b", "staff_x", "staff_y", "admin"),
     ),
     ("get", "/api/v1/areas?parent=51", None, WHO),
+    # Campaigns near the resident: residents only.
+    ("get", "/api/v1/campaigns", None, ("resident_a", "resident_b")),
     ("get", "/api/v1/me/ledger", None, ("resident_a", "resident_b", "staff_x", "staff_y", "admin")),
     ("get", "/api/v1/me/redemptions", None, ("resident_a", "resident_b")),
     (
@@ -88,6 +101,29 @@ TABLE = [
         ("resident_a", "resident_b", "staff_x", "staff_y", "admin"),
     ),
     ("get", "/api/v1/me/export", None, ("resident_a", "resident_b", "staff_x", "staff_y", "admin")),
+    # The inbox: every signed-in user has their own (the routes take no id; foreign ids in
+    # the body are ignored, tests/api/test_notifications.py).
+    (
+        "get",
+        "/api/v1/me/notifications",
+        None,
+        ("resident_a", "resident_b", "staff_x", "staff_y", "admin"),
+    ),
+    (
+        "post",
+        "/api/v1/me/notifications/read",
+        {"all": True},
+        ("resident_a", "resident_b", "staff_x", "staff_y", "admin"),
+    ),
+    # Where notifications go (delivery): each signed-in user's own channels (no ids); the
+    # VAPID public key is public. LINE's webhook is signed, not authorised: test_line_messaging.
+    ("get", "/api/v1/push/vapid-public-key", None, WHO),
+    ("get", "/api/v1/me/notification-settings", None, SIGNED_IN),
+    ("patch", "/api/v1/me/notification-settings", {"web_push": False}, SIGNED_IN),
+    ("post", "/api/v1/me/push-subscriptions", PUSH_SUBSCRIPTION, SIGNED_IN),
+    ("delete", "/api/v1/me/push-subscriptions", {"endpoint": PUSH_ENDPOINT}, SIGNED_IN),
+    ("post", "/api/v1/me/line-link", None, SIGNED_IN),
+    ("delete", "/api/v1/me/line-link", None, SIGNED_IN),
     # Staff and admins are not erased this way (403); each resident erases only themselves.
     ("delete", "/api/v1/me", {"password": PASSWORD}, ("resident_a", "resident_b")),
     # The member card: each resident's own (the routes take no id); residents only.
@@ -211,6 +247,12 @@ NEW_SHOP = {
     "tambon_code": "510101",
     "owner": {"display_name": "เจ้าของ", "email": "{who}@shop.test"},
 }
+CAMPAIGN = {
+    "name_th": "แคมเปญ {who}",
+    "starts_at": "2099-01-01T00:00:00+07:00",
+    "ends_at": "2099-02-01T00:00:00+07:00",
+    "multiplier": 2,
+}
 ADMIN_TABLE = [
     ("get", "/api/v1/admin/shops", None, (200, 200, 200)),
     ("post", "/api/v1/admin/shops", NEW_SHOP, (201, 201, 422)),
@@ -242,6 +284,8 @@ ADMIN_TABLE = [
     ("patch", "/api/v1/admin/limits", {"daily_scans": 20}, PROGRAMME),
     ("get", "/api/v1/admin/admins", None, PROGRAMME),
     ("get", "/api/v1/admin/personal-data-access", None, PROGRAMME),
+    # Every admin reads it: a scoped one gets their area's shops without programme totals.
+    ("get", "/api/v1/admin/reports/liability", None, (200, 200, 200)),
     (
         "post",
         "/api/v1/admin/admins",
@@ -271,6 +315,16 @@ ADMIN_TABLE = [
         {"area_code": "510101", "title": "ตำบลลดพลาสติก"},
         (409, 409, 404),
     ),
+    # Campaigns: the one here belongs to the in-area admin (5101); another area's is 404.
+    ("get", "/api/v1/admin/campaigns", None, (200, 200, 200)),
+    (
+        "post",
+        "/api/v1/admin/campaigns",
+        {**CAMPAIGN, "area_codes": ["510101"]},
+        (201, 201, 422),
+    ),
+    ("get", "/api/v1/admin/campaigns/{campaign}", None, (200, 200, 404)),
+    ("post", "/api/v1/admin/campaigns/{campaign}/end", None, (200, 200, 404)),
     # Each admin removes a declaration of their own in 510101, so one's removal leaves the next
     # one something to remove.
     ("delete", "/api/v1/admin/declarations/{declaration}", None, (204, 204, 404)),
@@ -284,6 +338,7 @@ def admin_world(app, client, make_shop, make_admin, make_reward):
     queued = client.post("/api/v1/admin/shops/posters", headers=bearer(users["province"]))
     ids = {"shop_x": shop_x, "reward_x": make_reward(shop_x), "job": queued.get_json()["job"]["id"]}
     ids["declarations"] = {who: add_declaration(app, "510101", title=who) for who in ADMINS}
+    ids["campaign"] = add_campaign(app, users["in_area"].user.id, area="5101")
     return users, ids
 
 
@@ -320,6 +375,7 @@ def test_the_admin_table_has_every_admin_route(app):
         "code": "bag",
         "fmt": "png",
         "declaration_id": "{declaration}",
+        "campaign_id": "{campaign}",
     }  # fmt: any(png, pdf)
     assert routes_missing(app, ADMIN_TABLE, "/api/v1/admin/", names, skip=THEIR_OWN) == []
 

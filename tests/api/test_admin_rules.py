@@ -78,6 +78,7 @@ def test_admin_reads_and_tunes_the_limits(client, make_admin):
         "code_ttl_seconds": 600,
         "redemption_ttl_seconds": 900,
         "card_credits_per_shop_per_day": 30,
+        "points_expire_after_months": None,
     }
     response = client.patch(
         "/api/v1/admin/limits", json={"max_quantity": 10}, headers=bearer(admin)

@@ -84,6 +84,7 @@ def test_a_stale_write_leaves_nothing_behind(app, make_resident, make_shop, shop
         points=5,
         milligrams=8000,
         code_id=None,
+        expires_at=None,
     )
     with app.app_context():
         pooled = db.engine.raw_connection()

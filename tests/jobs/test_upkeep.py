@@ -92,6 +92,10 @@ def test_the_worker_schedules_the_upkeep():
         "ecolife.retry_stalled_jobs": "*/5 * * * *",
         "ecolife.erase_inactive": "37 20 * * *",
         "ecolife.sweep_outbox": "*/3 * * * *",
+        "ecolife.expire_points": "*/15 * * * *",
+        "ecolife.expire_points_sweep": "47 19 * * *",
+        "ecolife.notify_expiring": "0 2 * * *",
+        "ecolife.announce_campaigns": "*/5 * * * *",
     }
 
 

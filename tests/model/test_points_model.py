@@ -91,6 +91,7 @@ class PointsMachine(RuleBasedStateMachine):
         limits in many examples, so that cooldowns, caps and expiries are met often."""
         env, self.points = self.env, dict(POINTS)
         self.limits = {"max_quantity": 5, "card_credits_per_shop_per_day": 30}
+        self.limits["points_expire_after_months"] = None  # points never expire here
         env.now = None
         self.residents = [Resident(env.make_resident()) for _ in balances]
         self.shops = [env.make_shop() for _ in range(2)]  # (id, staff)

@@ -153,3 +153,43 @@ def test_a_production_server_without_a_mail_server_does_not_start_and_says_why()
     assert started.returncode != 0
     assert "SMTP_HOST and SMS_GATEWAY_URL must be set in production" in started.stderr
     assert start_wsgi(REDIS_URL=REDIS, SMTP_HOST="", OUTBOX_DIR_IN_PRODUCTION="on").returncode == 0
+
+
+def _vapid_pair() -> tuple[str, str]:
+    """A VAPID private key as `vapid --gen` gives it (raw, base64url) and its public key."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import Vapid, b64urlencode
+
+    key = Vapid()
+    key.generate_keys()
+    raw = key.private_key.private_numbers().private_value.to_bytes(32, "big")
+    public = key.public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode(), b64urlencode(public)
+
+
+def test_production_refuses_a_vapid_public_key_that_is_not_the_private_keys():
+    private, _ = _vapid_pair()
+    _, other_public = _vapid_pair()
+    with pytest.raises(RuntimeError, match="VAPID_PUBLIC_KEY is not the public key"):
+        create_app(production(VAPID_PRIVATE_KEY=private, VAPID_PUBLIC_KEY=other_public))
+
+
+def test_production_refuses_a_vapid_private_key_that_is_not_a_key():
+    with pytest.raises(RuntimeError, match="VAPID_PRIVATE_KEY is not a VAPID private key"):
+        create_app(production(VAPID_PRIVATE_KEY="not-a-key"))
+
+
+def test_production_accepts_a_matching_vapid_pair():
+    private, public = _vapid_pair()
+    app = create_app(
+        production(
+            VAPID_PRIVATE_KEY=private,
+            VAPID_PUBLIC_KEY=public,
+            RATELIMIT_STORAGE_URI="memory://",
+        )
+    )
+    assert app.config["VAPID_PUBLIC_KEY"] == public

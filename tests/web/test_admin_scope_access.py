@@ -10,7 +10,7 @@ from ecolife.errors import PermissionDenied
 from ecolife.extensions import db
 from ecolife.services import cards, residents
 from ecolife.services.scope import AdminScope
-from tests.factories import add_declaration, scan
+from tests.factories import add_campaign, add_declaration, scan
 from tests.routes import routes_missing
 from tests.web.console import csrf_token, sign_in
 
@@ -43,6 +43,13 @@ LIMITS = {
     "redemption_ttl_seconds": "900",
     "card_credits_per_shop_per_day": "30",
 }
+CAMPAIGN = {
+    "name_th": "แคมเปญ {who}",
+    "first_day": "2099-01-01",
+    "last_day": "2099-01-31",
+    "multiplier": "2",
+    "area_codes": "510101",
+}
 TABLE = [
     ("get", "/admin/", None, (302, 302, 302)),
     ("get", "/admin/impact", None, (200, 200, 200)),
@@ -51,6 +58,9 @@ TABLE = [
     ("get", "/admin/impact/districts.csv", None, (200, 200, 200)),
     ("get", "/admin/statements", None, (200, 200, 200)),
     ("get", "/admin/statements.csv", None, (200, 200, 200)),
+    # Every admin: a scoped one sees their area's shops, without the programme's totals.
+    ("get", "/admin/liability", None, (200, 200, 200)),
+    ("get", "/admin/liability.csv", None, (200, 200, 200)),
     ("get", "/admin/shops/", None, (200, 200, 200)),
     ("get", "/admin/shops/new", None, (200, 200, 200)),
     ("post", "/admin/shops/new", NEW_SHOP, (200, 200, 422)),
@@ -116,6 +126,11 @@ TABLE = [
     # leaves the next one something to remove.
     ("get", "/admin/participation/declarations/{declaration}/delete", None, SHOP),
     ("post", "/admin/participation/declarations/{declaration}/delete", {}, DONE),
+    # Campaigns: the one here belongs to the in-area admin (5101); another area's is 404.
+    ("get", "/admin/campaigns/", None, (200, 200, 200)),
+    ("post", "/admin/campaigns/", CAMPAIGN, (302, 302, 422)),
+    ("get", "/admin/campaigns/{campaign}/end", None, SHOP),
+    ("post", "/admin/campaigns/{campaign}/end", {}, DONE),
     ("get", "/admin/admins/", None, PROGRAMME),
     ("post", "/admin/admins/", {"email": "{who}@admins.test", "display_name": "ผู้ดูแล"}, PROGRAMME),
     # PDPA: the privacy notice and the log of who opened personal data are programme-wide.
@@ -148,6 +163,7 @@ def world(app, client, make_shop, make_admin, make_resident, shop_token):
             seen_on="member_card",
         ).id
     ids["declarations"] = {who: add_declaration(app, "510101", title=who) for who in ADMINS}
+    ids["campaign"] = add_campaign(app, admins["in_area"].user.id, area="5101")
     return clients, ids
 
 
@@ -202,6 +218,7 @@ def test_the_table_has_every_admin_console_route(app):
         "fmt": "png",
         "table": "days",
         "declaration_id": "{declaration}",
+        "campaign_id": "{campaign}",
     }
     assert routes_missing(app, TABLE, "/admin", names, skip=THEIR_OWN) == []
 
