@@ -65,6 +65,31 @@ def pytest_configure(config):
     security._DUMMY_HASH = TEST_HASHER.hash("not-a-real-password")
 
 
+# The longest tests (minutes each: whole clusters, servers, hundreds of generated examples)
+# run first. pytest-xdist hands out the rest as workers free up, so none of them ends the run
+# on one worker while the other idles.
+SLOW_FIRST = (
+    "tests/model/",
+    "tests/scaling/test_pgbouncer_replica.py",
+    "tests/bench/",
+    "tests/contract/",
+    "tests/observability/test_gunicorn.py",
+    "tests/operations/",
+    "tests/test_migration",
+    "tests/deploy/",
+    "tests/concurrency/",
+    "tests/browser/",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        path = item.nodeid
+        return next((i for i, slow in enumerate(SLOW_FIRST) if path.startswith(slow)), 99)
+
+    items.sort(key=rank)  # stable: each file keeps its order
+
+
 def pytest_report_header(config):
     target = TestConfig.TEST_DATABASE_URL or f"embedded PostgreSQL in {TestConfig.EMBEDDED_PGDATA}"
     return f"EcoLife test database server: {target}"
