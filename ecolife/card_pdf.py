@@ -18,7 +18,7 @@ from ecolife.posters import (
     Colour,
     leaf_shape,
 )
-from ecolife.posters_pdf import FAMILY, _dark_runs, close_fonts, sarabun_page
+from ecolife.posters_pdf import FAMILY, close_fonts, dark_runs, sarabun_page
 from ecolife.qr import qr_image
 
 CardSize = Literal["card", "a6"]
@@ -146,7 +146,7 @@ class _CardPdf:
         with pdf.new_path() as path:
             path.style.fill_color = "#000000"
             path.style.stroke_color = None
-            for row, start, length in _dark_runs(code):
+            for row, start, length in dark_runs(code):
                 path.rectangle(left + start * step, top + row * step, length * step, step)
 
     def output(self, info: CardInfo) -> bytes:

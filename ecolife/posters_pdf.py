@@ -135,7 +135,7 @@ class PdfCanvas:
         step = module * PT
         with self.pdf.new_path(paint_rule=PathPaintRule.FILL_NONZERO) as path:
             path.style.fill_color = "#000000"
-            for row, start, length in _dark_runs(code):
+            for row, start, length in dark_runs(code):
                 path.rectangle(x * PT + start * step, y * PT + row * step, length * step, step)
 
 
@@ -144,7 +144,7 @@ def _font_file(font: ImageFont.FreeTypeFont) -> str:
     return Path(str(font.path)).name
 
 
-def _dark_runs(code: Image.Image) -> Iterator[tuple[int, int, int]]:
+def dark_runs(code: Image.Image) -> Iterator[tuple[int, int, int]]:
     """Yield (row, first column, length) of each run of dark modules of a 1 px/module QR."""
     pixels = code.convert("L").load()
     for row in range(code.height):

@@ -34,7 +34,7 @@ def limit_wrong_current_passwords(
     )
 
 
-def _token_user_id() -> int | None:
+def token_user_id() -> int | None:
     # Runs before the view's own token check: an unusable token is answered there, not here.
     token = bearer_token()
     try:
@@ -43,13 +43,18 @@ def _token_user_id() -> int | None:
         return None
 
 
-def _wrong_current_password(response: Response) -> bool:
-    body = response.get_json(silent=True) if response.status_code == 422 else None
-    return isinstance(body, dict) and "current_password" in (body.get("errors") or {})
+def wrong_password_in(field: str) -> Callable[[Response], bool]:
+    """Tell whether an answer refused the password typed in `field` (a 422 naming it)."""
+
+    def refused(response: Response) -> bool:
+        body = response.get_json(silent=True) if response.status_code == 422 else None
+        return isinstance(body, dict) and field in (body.get("errors") or {})
+
+    return refused
 
 
 @bp.route("/me/password", methods=["POST"])
-@limit_wrong_current_passwords(_token_user_id, _wrong_current_password)
+@limit_wrong_current_passwords(token_user_id, wrong_password_in("current_password"))
 @auth_required()
 @bp.arguments(PasswordChangeSchema)
 @bp.response(204)

@@ -1,9 +1,13 @@
 """/api/v1/me/card: a resident's member card (QR, typed code, printable PDF) and its PIN."""
 
-from flask import Response, url_for
+from flask import url_for
 from marshmallow import Schema, fields, validate
 
-from ecolife.api.account import _token_user_id, limit_wrong_current_passwords
+from ecolife.api.account import (
+    limit_wrong_current_passwords,
+    token_user_id,
+    wrong_password_in,
+)
 from ecolife.api.blueprint import Blueprint
 from ecolife.api.fields import MAX_PASSWORD_LENGTH, StrictSchema, password_field, text
 from ecolife.api.files import QR_DOC, private_file
@@ -82,13 +86,8 @@ def card_pdf(args):
     return private_file(pdf, "application/pdf", f"member-card-{args['size']}.pdf")
 
 
-def _wrong_password(response: Response) -> bool:
-    body = response.get_json(silent=True) if response.status_code == 422 else None
-    return isinstance(body, dict) and "password" in (body.get("errors") or {})
-
-
 @bp.route("/me/card/pin", methods=["POST"])
-@limit_wrong_current_passwords(_token_user_id, _wrong_password)
+@limit_wrong_current_passwords(token_user_id, wrong_password_in("password"))
 @resident_only
 @bp.arguments(MemberCardPinSchema)
 @bp.response(204)

@@ -7,9 +7,12 @@ from flask import Response
 from marshmallow import Schema, fields, validate
 
 from ecolife import clock
-from ecolife.api.account import _token_user_id, limit_wrong_current_passwords
+from ecolife.api.account import (
+    limit_wrong_current_passwords,
+    token_user_id,
+    wrong_password_in,
+)
 from ecolife.api.blueprint import Blueprint
-from ecolife.api.cards import _wrong_password
 from ecolife.api.fields import (
     MAX_PASSWORD_LENGTH,
     Integer,
@@ -112,7 +115,7 @@ def export_my_data():
 
 
 @bp.route("/me", methods=["DELETE"])
-@limit_wrong_current_passwords(_token_user_id, _wrong_password, methods=("DELETE",))
+@limit_wrong_current_passwords(token_user_id, wrong_password_in("password"), methods=("DELETE",))
 @resident_only
 @bp.arguments(EraseSchema)
 @bp.response(204)

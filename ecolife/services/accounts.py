@@ -67,7 +67,7 @@ def register_resident(
     )
     add_account(user)
     ensure_card(user)  # the member card is made now: reading it never writes
-    signed_in = _open_session(user)
+    signed_in = open_session(user)
     if privacy_notice_version is not None:
         record_consent(user.id, privacy_notice_version, clock.now())
     db.session.commit()
@@ -125,7 +125,7 @@ def set_password(user: User, password: str, *, keep_session_id: int | None = Non
 
 def log_in(login: str, password: str) -> SignedIn:
     """Check a phone-or-email and password and open a new session."""
-    signed_in = _open_session(_verified_user(login, password))
+    signed_in = open_session(_verified_user(login, password))
     db.session.commit()
     return signed_in
 
@@ -139,7 +139,7 @@ def log_in_console(login: str, password: str) -> SignedIn:
     if user.is_suspended:
         db.session.rollback()
         raise AccountSuspended()
-    signed_in = _open_session(user)
+    signed_in = open_session(user)
     db.session.commit()
     return signed_in
 
@@ -273,7 +273,7 @@ def accept_invite(token: str, password: str) -> SignedIn:
         raise InviteInvalid()
     user = db.session.get(User, user_id)
     set_password(user, password)
-    signed_in = _open_session(user)
+    signed_in = open_session(user)
     db.session.commit()
     return signed_in
 
@@ -301,7 +301,7 @@ def create_invite(user: User) -> tuple[str, Invite]:
 
 
 def _verified_user(login: str, password: str) -> User:
-    user = _find_by_login(login)
+    user = find_by_login(login)
     if user is None or not verify_password(user.password_hash, password):
         raise InvalidCredentials()
     # Hold the account's row until the new session is committed: a password change that
@@ -318,7 +318,7 @@ def _verified_user(login: str, password: str) -> User:
     return user
 
 
-def _find_by_login(login: str) -> User | None:
+def find_by_login(login: str) -> User | None:
     parsed = normalize_login(login)
     if parsed is None:
         return None
@@ -338,7 +338,7 @@ def _revoke_if_reused(digest: str) -> None:
     db.session.commit()
 
 
-def _open_session(user: User) -> SignedIn:
+def open_session(user: User) -> SignedIn:
     auth_session = AuthSession(
         user=user, expires_at=clock.now() + current_app.config["REFRESH_TOKEN_TTL"]
     )

@@ -29,9 +29,9 @@ from ecolife.models import AuthSession, Channel, Invite, PasswordResetCode, Role
 from ecolife.services import outbox
 from ecolife.services.accounts import (
     SignedIn,
-    _find_by_login,
-    _open_session,
     create_invite,
+    find_by_login,
+    open_session,
     set_password,
 )
 from ecolife.services.scope import PROVINCE_WIDE, AdminScope
@@ -117,14 +117,14 @@ def confirm_reset(login: str, code: str, new_password: str) -> SignedIn:
     set_password(user, new_password)
     # An invite link sent earlier would set another password: it stops working.
     _expire_invites(user, now)
-    signed_in = _open_session(user)
+    signed_in = open_session(user)
     db.session.commit()
     return signed_in
 
 
 def _resettable(login: str) -> User | None:
     """The account a login names, if it may reset its password (not erased)."""
-    user = _find_by_login(login)
+    user = find_by_login(login)
     return None if user is None or user.erased_at is not None else user
 
 
