@@ -79,7 +79,8 @@ def create_admin(email: str, password: str, display_name: str, area_code: str | 
 @click.option(
     "--history",
     is_flag=True,
-    help="Also six past months of demo residents scanning and redeeming, and publish them.",
+    help="Also six past months of demo residents scanning and redeeming, published, and a"
+    " campaign running this month.",
 )
 def seed_demo(history: bool) -> None:
     """Add 13 sample partner shops in Lamphun, demo accounts and rewards (idempotent)."""
@@ -98,11 +99,11 @@ def seed_demo(history: bool) -> None:
         click.echo(f"Adding {MONTHS} months of demo history (once; about half a minute)…")
         scans = seed_demo_history()
         click.echo(f"Demo history ready ({scans} new scans); {publish()} public figures published.")
-    # After the history: its past scans are not this month's campaign's.
-    from ecolife.services.demo import seed_demo_campaign
+        # After the history: its past scans are not this month's campaign's.
+        from ecolife.services.demo import seed_demo_campaign
 
-    if seed_demo_campaign():
-        click.echo("Demo campaign added: double points in the whole province this month.")
+        if seed_demo_campaign():
+            click.echo("Demo campaign added: double points in the whole province this month.")
 
 
 @click.command("refresh-public-figures")

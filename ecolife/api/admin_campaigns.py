@@ -1,6 +1,5 @@
 """/api/v1/admin/campaigns (create, list, read, end) and /api/v1/campaigns for residents."""
 
-from decimal import Decimal
 
 from flask import g
 from flask_babel import get_locale
@@ -27,8 +26,14 @@ class CampaignCreateSchema(StrictSchema):
     multiplier = fields.Decimal(
         places=2,
         allow_none=True,
-        validate=validate.Range(min=Decimal(1), max=Decimal(10), min_inclusive=False),
-        metadata={"description": "2 = double points; more than 1, at most 10"},
+        validate=validate.Range(min=1, max=10, min_inclusive=False),
+        # As numbers: apispec would write the Decimal bounds as strings.
+        metadata={
+            "description": "2 = double points; more than 1, at most 10",
+            "minimum": 1,
+            "maximum": 10,
+            "exclusiveMinimum": True,
+        },
     )
     bonus_points = Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=10_000))
     action_codes = fields.List(fields.String(validate=validate.Length(max=32)), allow_none=True)
