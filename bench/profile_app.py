@@ -39,6 +39,7 @@ def main() -> None:
         "--cpu", action="store_true", help="count CPU time only (not the waits for PostgreSQL)"
     )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--callees", help="also print what functions matching this call")
     args = parser.parse_args()
     os.environ.setdefault(
         "DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/ecolife_bench"
@@ -122,6 +123,8 @@ def main() -> None:
         return
     stats.sort_stats("cumulative").print_stats(args.top)
     stats.sort_stats("tottime").print_stats(args.top)
+    if args.callees:
+        stats.sort_stats("cumulative").print_callees(args.callees)
 
 
 def print_by_package(stats: pstats.Stats, calls: int) -> None:

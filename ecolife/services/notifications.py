@@ -15,15 +15,17 @@ from typing import Any
 from babel.dates import format_date
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, literal, select, update
+from sqlalchemy import Select, case, exists, func, literal, null, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from ecolife import clock, rules
 from ecolife.extensions import db
 from ecolife.models import Campaign, Redemption
+from ecolife.models.delivery import ChannelPreference
 from ecolife.models.notification import Notification, NotificationKind
 from ecolife.pagination import paginate
 from ecolife.services import delivery
+from ecolife.services.unit import value, values
 
 ONCE = "uq_notifications_once"
 BUDDHIST_ERA = 543
@@ -34,21 +36,48 @@ def notify(
 ) -> int | None:
     """Put a notification in a user's inbox, in the caller's transaction; return its id, or
     None when the same (kind, dedupe_key) was already told to them."""
-    new_id = db.session.execute(
-        insert(Notification)
-        .values(
+    # On the session's connection: the ORM would take the parameters for a bulk INSERT.
+    new = db.session.connection().execute(
+        NOTIFY,
+        values(
             user_id=user_id,
             kind=NotificationKind(kind).value,
             params=params,
             dedupe_key=dedupe_key,
-            created_at=clock.now(),
-        )
-        .on_conflict_do_nothing(constraint=ONCE)
-        .returning(Notification.id)
-    ).scalar()
-    if new_id is not None:
-        delivery.fan_out([new_id])
-    return new_id
+            now=clock.now(),
+        ),
+    ).first()
+    if new is None:
+        return None
+    if new.fanned_out_at is None:
+        delivery.fan_out([new.id])
+    return new.id
+
+
+def _done_unless_a_channel_is_on(user_id, now):
+    """The fanned_out_at of a new notification: None (to be delivered) when the user turned a
+    delivery channel on, else done at once: most people read the inbox only, and no job is
+    queued for them (a channel turned on later takes the next notifications)."""
+    channel_on = exists().where(ChannelPreference.user_id == user_id, ChannelPreference.enabled)
+    return case((channel_on, null()), else_=now)
+
+
+# Built once: a confirm (a hot path) tells the resident with it, and compiling is its cost.
+_user_id = value("user_id", Notification.user_id.type)
+_now = value("now", Notification.created_at.type)
+NOTIFY = (
+    insert(Notification)
+    .values(
+        user_id=_user_id,
+        kind=value("kind", Notification.kind.type),
+        params=value("params", Notification.params.type),
+        dedupe_key=value("dedupe_key", Notification.dedupe_key.type),
+        created_at=_now,
+        fanned_out_at=_done_unless_a_channel_is_on(_user_id, _now),
+    )
+    .on_conflict_do_nothing(constraint=ONCE)
+    .returning(Notification.id, Notification.fanned_out_at)
+)
 
 
 def notify_many(
@@ -57,26 +86,27 @@ def notify_many(
     """Put the same notification in the inbox of every user the one-column select finds, in
     one INSERT … SELECT in the caller's transaction; return the new ids (those already told
     are skipped)."""
+    now = clock.now()
     users = user_ids_select.subquery()
     rows = select(
         users.c[0],
         literal(NotificationKind(kind).value),
         literal(params, JSONB),
         literal(dedupe_key, Notification.dedupe_key.type),
-        literal(clock.now(), Notification.created_at.type),
+        literal(now, Notification.created_at.type),
+        _done_unless_a_channel_is_on(users.c[0], literal(now, Notification.fanned_out_at.type)),
     )
-    columns = ("user_id", "kind", "params", "dedupe_key", "created_at")
-    new_ids = list(
-        db.session.scalars(
-            insert(Notification)
-            .from_select(columns, rows)
-            .on_conflict_do_nothing(constraint=ONCE)
-            .returning(Notification.id)
-        )
-    )
-    if new_ids:
-        delivery.fan_out(new_ids)
-    return new_ids
+    columns = ("user_id", "kind", "params", "dedupe_key", "created_at", "fanned_out_at")
+    new = db.session.execute(
+        insert(Notification)
+        .from_select(columns, rows)
+        .on_conflict_do_nothing(constraint=ONCE)
+        .returning(Notification.id, Notification.fanned_out_at)
+    ).all()
+    to_deliver = [row.id for row in new if row.fanned_out_at is None]
+    if to_deliver:
+        delivery.fan_out(to_deliver)
+    return [row.id for row in new]
 
 
 def tell_redemption_confirmed(redemption: Redemption) -> int | None:

@@ -4,10 +4,11 @@ the texts each kind reads as in Thai and English."""
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ecolife.extensions import db
 from ecolife.models import Campaign, Notification, NotificationKind, Role, User
+from ecolife.models.delivery import ChannelPreference, DeliveryChannel
 from ecolife.services import notifications
 from ecolife.services.notifications import last_valid_day, render
 
@@ -148,3 +149,22 @@ def test_campaign_started_names_the_campaign_and_what_it_gives(ctx, make_admin):
         "Campaign started: Bag-free week",
         "points × 2 · +5 bonus points a scan · until 7 Dec 2026",
     )
+
+
+def _queued_jobs() -> int:
+    return db.session.scalar(text("SELECT count(*) FROM procrastinate.procrastinate_jobs"))
+
+
+def test_a_user_with_no_channel_on_gets_the_inbox_only_and_no_job(ctx, make_resident):
+    quiet, listening = make_resident(), make_resident()
+    db.session.add(
+        ChannelPreference(user_id=listening.user.id, channel=DeliveryChannel.LINE, enabled=True)
+    )
+    db.session.commit()
+    notifications.notify(quiet.user.id, EXPIRING, {"points": 5}, dedupe_key="a")
+    assert _queued_jobs() == 0
+    notifications.notify(listening.user.id, EXPIRING, {"points": 5}, dedupe_key="a")
+    assert _queued_jobs() == 1
+    db.session.commit()
+    fanned = dict(db.session.execute(select(Notification.user_id, Notification.fanned_out_at)).all())
+    assert fanned[quiet.user.id] is not None and fanned[listening.user.id] is None
