@@ -166,5 +166,6 @@ def test_a_user_with_no_channel_on_gets_the_inbox_only_and_no_job(ctx, make_resi
     notifications.notify(listening.user.id, EXPIRING, {"points": 5}, dedupe_key="a")
     assert _queued_jobs() == 1
     db.session.commit()
-    fanned = dict(db.session.execute(select(Notification.user_id, Notification.fanned_out_at)).all())
+    rows = db.session.execute(select(Notification.user_id, Notification.fanned_out_at)).all()
+    fanned = dict(rows)
     assert fanned[quiet.user.id] is not None and fanned[listening.user.id] is None
