@@ -19,6 +19,7 @@ from ecolife.extensions import db
 from ecolife.models import LineLink, Notification, OutboxMessage
 from ecolife.services import line_messaging, notifications, outbox
 from tests.factories import bearer
+from tests.jobs.test_outbox import stored
 
 SECRET = "test-line-channel-secret"
 TOKEN = "test-channel-access-token"
@@ -261,20 +262,12 @@ def waiting_line_message(app, user_id: int) -> int:
     return message_id
 
 
-def outbox_row(app, message_id: int) -> OutboxMessage:
-    with app.app_context():
-        row = db.session.get(OutboxMessage, message_id)
-        db.session.expunge(row)
-        db.session.remove()
-    return row
-
-
 def test_unlinking_gives_up_the_line_messages_already_waiting(app, client, make_resident, line_api):
     resident = make_resident()
     link(client, resident)
     message_id = waiting_line_message(app, resident.user.id)
     assert client.delete("/api/v1/me/line-link", headers=bearer(resident)).status_code == 204
-    given_up = outbox_row(app, message_id)
+    given_up = stored(app, message_id)
     assert given_up.failed_at is not None and given_up.sent_at is None
     assert given_up.last_error == "Undeliverable: the LINE account was unlinked"
     with app.app_context():
@@ -297,7 +290,7 @@ def test_a_waiting_message_is_not_sent_to_a_line_account_now_linked_to_someone_e
         db.session.commit()
         outbox.deliver(message_id)
         db.session.remove()
-    given_up = outbox_row(app, message_id)
+    given_up = stored(app, message_id)
     assert given_up.failed_at is not None and given_up.sent_at is None
     assert given_up.last_error.startswith("Undeliverable: the LINE account was unlinked or moved")
     assert [r["path"] for r in line_api.seen] == ["/v2/bot/message/reply"]
@@ -310,7 +303,7 @@ def test_linking_the_line_account_to_another_person_gives_up_what_waited_for_the
     link(client, alice)
     message_id = waiting_line_message(app, alice.user.id)
     link(client, bob)  # the same LINE user sends Bob's code
-    assert outbox_row(app, message_id).last_error == "Undeliverable: the LINE link moved"
+    assert stored(app, message_id).last_error == "Undeliverable: the LINE link moved"
     assert settings(client, alice)["line"]["linked"] is False
     assert settings(client, bob)["line"]["linked"] is True
 

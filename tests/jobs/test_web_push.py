@@ -24,6 +24,7 @@ from ecolife.extensions import db
 from ecolife.models import Notification, OutboxMessage, PushSubscription
 from ecolife.services import notifications, outbox, web_push
 from tests.factories import bearer
+from tests.jobs.test_outbox import stored
 
 SUBJECT = "mailto:programme@ecolife.test"
 
@@ -347,14 +348,6 @@ def waiting_push(app, user_id: int) -> int:
     return message_id
 
 
-def outbox_row(app, message_id: int) -> OutboxMessage:
-    with app.app_context():
-        row = db.session.get(OutboxMessage, message_id)
-        db.session.expunge(row)
-        db.session.remove()
-    return row
-
-
 def deliver(app, message_id: int) -> None:
     with app.app_context():
         outbox.deliver(message_id)
@@ -370,7 +363,7 @@ def test_a_browser_that_moved_to_another_account_gets_none_of_the_first_ones_pus
     message_id = waiting_push(app, alice.user.id)
     subscribe(client, bob, browser)  # Bob signs in on Alice's phone
     deliver(app, message_id)
-    given_up = outbox_row(app, message_id)
+    given_up = stored(app, message_id)
     assert given_up.sent_at is None and given_up.failed_at is not None
     assert given_up.last_error == "Undeliverable: the browser moved to another account"
     assert push_service.seen == []
@@ -387,7 +380,7 @@ def test_a_push_is_sent_only_if_the_subscription_is_still_its_users(
         db.session.commit()
         db.session.remove()
     deliver(app, message_id)
-    assert outbox_row(app, message_id).last_error.startswith("Undeliverable: the browser")
+    assert stored(app, message_id).last_error.startswith("Undeliverable: the browser")
     assert push_service.seen == []
 
 
@@ -403,7 +396,7 @@ def test_unsubscribing_gives_up_the_pushes_waiting_for_that_browser(
         json={"endpoint": browser.endpoint},
         headers=bearer(resident),
     )
-    assert outbox_row(app, message_id).last_error == "Undeliverable: the browser unsubscribed"
+    assert stored(app, message_id).last_error == "Undeliverable: the browser unsubscribed"
     deliver(app, message_id)
     assert push_service.seen == []
 
@@ -420,7 +413,7 @@ def test_an_endpoint_stored_before_the_guard_is_checked_again_when_sending(
         db.session.commit()
         db.session.remove()
     deliver(app, message_id)
-    assert outbox_row(app, message_id).last_error == "Undeliverable: not a push service's address"
+    assert stored(app, message_id).last_error == "Undeliverable: not a push service's address"
     assert push_service.seen == []
 
 
